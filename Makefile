@@ -1,0 +1,51 @@
+# Every target bootstraps itself on a bare machine (python3, pip, make):
+# uv is installed into .tools/ when it is not on PATH, then `uv sync --locked`
+# brings .venv up to the lock before the job runs. A second run only checks.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS      := $(CURDIR)/.tools
+UV_VERSION := 0.13.8
+UV         ?= $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+# This machine reaches PyPI but no other download host: never fetch a Python.
+export UV_PYTHON_DOWNLOADS := never
+
+TEST_EXTRAS := --extra airflow --extra dagster --extra sim
+DEMO_EXTRAS := --extra sim
+PYTEST_ARGS ?=
+
+.PHONY: help demo test lint bench format
+
+help:
+	@echo "make demo   run the connection lifecycle on the embedded simulator"
+	@echo "make test   run the test suite"
+	@echo "make lint   ruff and mypy --strict on shared/"
+	@echo "make bench  side-by-side benchmarks against the peer packages"
+
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+demo: $(UV)
+	$(UV) sync --locked --no-dev $(DEMO_EXTRAS)
+	$(UV) run --no-sync conn-demo
+
+test: $(UV)
+	$(UV) sync --locked $(TEST_EXTRAS)
+	@# pytest exits 5 when it collected nothing: that is a failure, not a pass.
+	@rc=0; $(UV) run --no-sync pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+lint: $(UV)
+	$(UV) sync --locked $(TEST_EXTRAS)
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy shared
+
+format: $(UV)
+	$(UV) run --no-sync ruff format .
+	$(UV) run --no-sync ruff check --fix .
+
+bench: $(UV)
+	$(UV) sync --locked --project bench
+	$(UV) run --no-sync --project bench python -m bench

@@ -1,0 +1,1 @@
+"""Dagster integration for driving ELT connections (Fivetran, Faraday, a connections hub)."""

@@ -1,0 +1,1 @@
+"""Client layer: typed clients for Fivetran, Faraday and the connections hub."""

@@ -1,0 +1,517 @@
+"""Run `Call`s and flows over httpx: one attempt loop, a sync and an async executor.
+
+The attempt loop (`_attempts`) is a generator that decides everything: when to
+wait for an exhausted quota, how to classify a failure, whether to retry and
+how long to sleep, how to map an error body. The two executors only send
+requests and sleep, so the client is never written twice:
+
+    with SyncExecutor(backend.profile()) as executor:
+        connection = executor.call(backend.connection_details("abc"))
+        result = executor.run(ensure_connection(backend, spec))
+
+    async with AsyncExecutor(backend.profile()) as executor:
+        connection = await executor.call(backend.connection_details("abc"))
+
+Each executor owns a pooled httpx client with explicit timeouts. Logs carry the
+operation, method, path, status, attempt and elapsed time: never a body, a
+header or a credential.
+"""
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from shared.calls import Call, Flow, Now, Sleep
+from shared.errors import (
+    ApiError,
+    ConnectionInUseError,
+    ConnError,
+    FieldError,
+    InvalidRequestError,
+    NetworkError,
+    RateLimitedError,
+    RequestTimeoutError,
+    UnexpectedResponseError,
+    api_error_class,
+)
+from shared.redaction import scrub
+from shared.retry import FailureKind, RetryPolicy, exhausted_quota_wait, rate_limit_wait
+
+__all__ = [
+    "ApiProfile",
+    "AsyncExecutor",
+    "ErrorMapper",
+    "SyncExecutor",
+    "Timeouts",
+    "build_api_error",
+    "request_id_of",
+]
+
+logger = logging.getLogger("shared.http")
+
+T = TypeVar("T")
+
+ErrorMapper = Callable[[httpx.Response], ApiError]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-attempt timeouts in seconds (the retry policy's deadline bounds the whole call)."""
+
+    connect: float = 10.0
+    read: float = 30.0
+    write: float = 30.0
+    pool: float = 10.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        """The equivalent `httpx.Timeout`."""
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+@dataclass(frozen=True)
+class ApiProfile:
+    """Everything an executor needs to talk to one backend account.
+
+    Backends build it (`backend.profile()`); users rarely touch it.
+    `secrets` are literal values scrubbed from any error text.
+    """
+
+    backend: str
+    base_url: str
+    map_error: ErrorMapper = field(repr=False)
+    auth: httpx.Auth | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_connections: int = 20
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    user_agent: str = "conn-providers/0.1"
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments shared by the sync and async httpx clients."""
+        return {
+            "base_url": self.base_url.rstrip("/"),
+            "auth": self.auth,
+            "headers": {"User-Agent": self.user_agent, **self.headers},
+            "timeout": self.timeouts.to_httpx(),
+            "limits": httpx.Limits(
+                max_connections=self.max_connections,
+                max_keepalive_connections=self.max_connections,
+            ),
+            "follow_redirects": False,
+        }
+
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
+
+
+def request_id_of(response: httpx.Response) -> str | None:
+    """The vendor's request id from the usual response headers, if any."""
+    for name in _REQUEST_ID_HEADERS:
+        value: str | None = response.headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def build_api_error(
+    response: httpx.Response,
+    *,
+    backend: str,
+    message: str,
+    code: str | None = None,
+    request_id: str | None = None,
+    field_errors: tuple[FieldError, ...] = (),
+    users: tuple[str, ...] = (),
+) -> ApiError:
+    """The ApiError subclass for `response.status_code`, filled with request context.
+
+    Backends call this from their error mapper once they have read the vendor's
+    body; `users` (names of resources still using a connection) turns a 409 into
+    a ConnectionInUseError.
+    """
+    status = response.status_code
+    context: dict[str, Any] = {
+        "backend": backend,
+        "status": status,
+        "code": code,
+        "request_id": request_id or request_id_of(response),
+        "method": response.request.method,
+        "path": response.request.url.path,
+    }
+    cls = api_error_class(status)
+    if status == 409 and users:
+        return ConnectionInUseError(message, users=users, **context)
+    if cls is RateLimitedError:
+        return RateLimitedError(message, retry_after=rate_limit_wait(response.headers), **context)
+    if cls is InvalidRequestError:
+        return InvalidRequestError(message, field_errors=field_errors, **context)
+    return cls(message, **context)
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    call: Call[Any]
+
+
+@dataclass
+class _Throttle:
+    """Shared by all calls of one executor: no request before `resume_at` (monotonic)."""
+
+    resume_at: float = 0.0
+
+
+@dataclass
+class ExecutorStats:
+    """Counters for reports: calls made, and HTTP requests sent for them (retries included)."""
+
+    calls: int = 0
+    requests: int = 0
+
+    @property
+    def retries(self) -> int:
+        """Requests sent beyond the first attempt of each call."""
+        return self.requests - self.calls
+
+
+def _classify(exc: httpx.HTTPError) -> FailureKind:
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return FailureKind.NOT_SENT
+    return FailureKind.MAYBE_APPLIED
+
+
+def _network_error(profile: ApiProfile, call: Call[Any], exc: httpx.HTTPError) -> NetworkError:
+    cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else NetworkError
+    detail = scrub(f"{type(exc).__name__}: {exc}", profile.secrets)
+    return cls(detail, backend=profile.backend, method=call.method, path=call.path)
+
+
+def _attempts(
+    profile: ApiProfile,
+    call: Call[T],
+    throttle: _Throttle,
+    monotonic: Callable[[], float],
+    rng: random.Random,
+) -> Generator[_Send | Sleep, httpx.Response | httpx.HTTPError, T]:
+    """Send `call` until it succeeds or the policy gives up; written once for both executors."""
+    policy = profile.retry
+    started = monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        pause = throttle.resume_at - monotonic()
+        if pause > 0:
+            yield Sleep(pause)
+        reply = yield _Send(call)
+        elapsed = monotonic() - started
+
+        error: ConnError
+        if isinstance(reply, httpx.HTTPError):
+            error = _network_error(profile, call, reply)
+            delay = policy.delay_before_retry(
+                attempt=attempt,
+                idempotent=call.is_idempotent,
+                elapsed=elapsed,
+                failure=_classify(reply),
+                rng=rng,
+            )
+        elif reply.is_success:
+            quota_wait = exhausted_quota_wait(reply.headers)
+            if quota_wait:
+                throttle.resume_at = max(throttle.resume_at, monotonic() + quota_wait)
+            try:
+                return call.parse(reply)
+            except json.JSONDecodeError as exc:
+                # A truncated or garbled body: as ambiguous as a dropped connection.
+                error = _unexpected(profile, call, reply, exc)
+                delay = policy.delay_before_retry(
+                    attempt=attempt,
+                    idempotent=call.is_idempotent,
+                    elapsed=elapsed,
+                    failure=FailureKind.MAYBE_APPLIED,
+                    rng=rng,
+                )
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                raise _unexpected(profile, call, reply, exc) from exc
+        else:
+            error = _mapped_error(profile, reply)
+            delay = policy.delay_before_retry(
+                attempt=attempt,
+                idempotent=call.is_idempotent,
+                elapsed=elapsed,
+                status=reply.status_code,
+                headers=reply.headers,
+                rng=rng,
+            )
+            if reply.status_code == 429 and delay is not None:
+                # Every call of this executor shares the vendor's quota: all of them wait.
+                throttle.resume_at = max(throttle.resume_at, monotonic() + delay)
+                delay = 0.0
+
+        if delay is None:
+            if isinstance(reply, httpx.HTTPError):
+                raise error from reply
+            raise error
+        logger.warning(
+            "%s %s %s failed (%s); retry %d of %d in %.2fs",
+            profile.backend,
+            call.method,
+            call.path,
+            error.status or type(error).__name__,
+            attempt,
+            policy.max_attempts - 1,
+            delay,
+        )
+        if delay:
+            yield Sleep(delay)
+
+
+def _mapped_error(profile: ApiProfile, response: httpx.Response) -> ApiError:
+    try:
+        error = profile.map_error(response)
+    except Exception as exc:  # a broken error body must still give a typed error
+        logger.debug("error mapper failed for %s: %r", profile.backend, exc)
+        error = build_api_error(
+            response,
+            backend=profile.backend,
+            message=f"HTTP {response.status_code} with an unreadable error body",
+        )
+    if profile.secrets:
+        error.message = scrub(error.message, profile.secrets)
+        error.args = (scrub(str(error), profile.secrets),)
+    return error
+
+
+def _unexpected(
+    profile: ApiProfile, call: Call[Any], response: httpx.Response, exc: Exception
+) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        f"could not read the {call.operation} response: {type(exc).__name__}: "
+        + scrub(str(exc).splitlines()[0] if str(exc) else "", profile.secrets),
+        backend=profile.backend,
+        status=response.status_code,
+        request_id=request_id_of(response),
+        method=call.method,
+        path=call.path,
+    )
+
+
+def _log_response(profile: ApiProfile, call: Call[Any], status: int, started: float) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s %s -> %d in %.0f ms",
+            profile.backend,
+            call.method,
+            call.path,
+            status,
+            (time.monotonic() - started) * 1000,
+        )
+
+
+class _ExecutorBase:
+    def __init__(
+        self,
+        profile: ApiProfile,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.profile = profile
+        self.stats = ExecutorStats()
+        self._throttle = _Throttle()
+        self._monotonic = monotonic
+        self._clock = clock
+        self._rng = rng or random.Random()
+
+    def __repr__(self) -> str:
+        profile = self.profile
+        return f"{type(self).__name__}(backend={profile.backend!r}, base_url={profile.base_url!r})"
+
+    def _start(self, call: Call[T]) -> Generator[_Send | Sleep, Any, T]:
+        return _attempts(self.profile, call, self._throttle, self._monotonic, self._rng)
+
+
+class SyncExecutor(_ExecutorBase):
+    """Runs calls and flows with a pooled `httpx.Client`; use it as a context manager."""
+
+    def __init__(
+        self,
+        profile: ApiProfile,
+        *,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(profile, monotonic=monotonic, clock=clock, rng=rng)
+        self._client = client or httpx.Client(transport=transport, **profile.client_options())
+        self._owns_client = client is None
+        self._sleep = sleep
+
+    def call(self, call: Call[T]) -> T:
+        """Send one call (with retries) and return its parsed result."""
+        self.stats.calls += 1
+        steps = self._start(call)
+        step = next(steps)
+        while True:
+            reply: Any = None
+            if isinstance(step, Sleep):
+                self._sleep(step.seconds)
+            else:
+                reply = self._send(step.call)
+            try:
+                step = steps.send(reply)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+
+    def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
+        self.stats.requests += 1
+        started = time.monotonic()
+        try:
+            request = self._client.build_request(
+                call.method, call.path, params=call.query(), json=call.json, headers=call.headers
+            )
+            response = self._client.send(request)
+        except httpx.HTTPError as exc:
+            return exc
+        _log_response(self.profile, call, response.status_code, started)
+        return response
+
+    def run(self, flow: Flow[T]) -> T:
+        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
+        reply: Any = None
+        failure: BaseException | None = None
+        while True:
+            try:
+                step = flow.throw(failure) if failure else flow.send(reply)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            reply, failure = None, None
+            if isinstance(step, Sleep):
+                self._sleep(step.seconds)
+            elif isinstance(step, Now):
+                reply = self._clock()
+            else:
+                try:
+                    reply = self.call(step)
+                except ConnError as exc:
+                    failure = exc
+
+    def close(self) -> None:
+        """Close the pooled connections (only when this executor created the client)."""
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> "SyncExecutor":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncExecutor(_ExecutorBase):
+    """Runs calls and flows with a pooled `httpx.AsyncClient`; use it as an async context manager.
+
+    Nothing here blocks the event loop, so it is safe inside an Airflow triggerer.
+    """
+
+    def __init__(
+        self,
+        profile: ApiProfile,
+        *,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(profile, monotonic=monotonic, clock=clock, rng=rng)
+        self._client = client or httpx.AsyncClient(transport=transport, **profile.client_options())
+        self._owns_client = client is None
+        self._sleep = sleep
+
+    async def call(self, call: Call[T]) -> T:
+        """Send one call (with retries) and return its parsed result."""
+        self.stats.calls += 1
+        steps = self._start(call)
+        step = next(steps)
+        while True:
+            reply: Any = None
+            if isinstance(step, Sleep):
+                await self._sleep(step.seconds)
+            else:
+                reply = await self._send(step.call)
+            try:
+                step = steps.send(reply)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+
+    async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
+        self.stats.requests += 1
+        started = time.monotonic()
+        try:
+            request = self._client.build_request(
+                call.method, call.path, params=call.query(), json=call.json, headers=call.headers
+            )
+            response = await self._client.send(request)
+        except httpx.HTTPError as exc:
+            return exc
+        _log_response(self.profile, call, response.status_code, started)
+        return response
+
+    async def run(self, flow: Flow[T]) -> T:
+        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
+        reply: Any = None
+        failure: BaseException | None = None
+        while True:
+            try:
+                step = flow.throw(failure) if failure else flow.send(reply)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            reply, failure = None, None
+            if isinstance(step, Sleep):
+                await self._sleep(step.seconds)
+            elif isinstance(step, Now):
+                reply = self._clock()
+            else:
+                try:
+                    reply = await self.call(step)
+                except ConnError as exc:
+                    failure = exc
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (only when this executor created the client)."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> "AsyncExecutor":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

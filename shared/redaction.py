@@ -1,0 +1,64 @@
+"""Keep secrets out of reprs, logs, error text and anything serialized for users.
+
+Vendors put secrets inside free-form option maps (Fivetran `config`/`auth`,
+Faraday `options`, hub `credentials`), so redaction works on key names: any key
+that looks like a credential has its value replaced, at any depth. Literal
+secret values known to a client (API keys) can be scrubbed from text as well.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "is_secret_key", "redact", "scrub"]
+
+REDACTED = "***"
+
+# Matched against normalized key names (lower case, separators removed) so that
+# `clientSecret`, `client_secret` and `client-secret` are all caught.
+_SECRET_WORDS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "credential",
+    "authorization",
+    "cookie",
+    "signingkey",
+    "sessionkey",
+)
+_EXACT_SECRET_KEYS = frozenset({"key", "pat", "auth", "pwd", "jwt", "sas", "dsn"})
+_SEPARATORS = re.compile(r"[\s_\-.]")
+
+
+def is_secret_key(name: str) -> bool:
+    """True when a mapping key names a credential (password, api_key, clientSecret, ...)."""
+    norm = _SEPARATORS.sub("", name.lower())
+    if norm in _EXACT_SECRET_KEYS:
+        return True
+    return any(word in norm for word in _SECRET_WORDS)
+
+
+def redact(value: Any) -> Any:
+    """A deep copy of `value` with every credential-named key's value replaced by `***`."""
+    if isinstance(value, Mapping):
+        return {k: REDACTED if _hides(k, v) else redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def _hides(key: object, value: object) -> bool:
+    return isinstance(key, str) and is_secret_key(key) and value is not None
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every literal occurrence of the given secrets (4+ chars) replaced."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text

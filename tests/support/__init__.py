@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: spec validation against the vendor definitions."""

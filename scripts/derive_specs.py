@@ -288,8 +288,9 @@ and responses alike. Faraday has no relaxations.
 - `succeeded_at` / `failed_at` are non-nullable strings, but a never-synced connection has null.
   Relaxed: `nullable: true` on both, in `ConnectorResponse` and `ConnectorResponseV1`.
 - `schedule_type` and `data_delay_sensitivity` are required, but absent from some real
-  responses. Relaxed: removed from `required` in `ConnectorResponse` and `ConnectorResponseV1`;
-  when present they must still match their type and enum.
+  responses. Relaxed: removed from `required` (`schedule_type` in `ConnectorResponse` and
+  `ConnectorResponseV1`, `data_delay_sensitivity` in `ConnectorResponseV1`, the only one that
+  requires it); when present they must still match their type and enum.
 - A setup test's `details` is declared `type: object` but can be any JSON value (the
   definition's own example is a string). Relaxed: `SetupTestResultResponse.details` accepts any
   JSON value; `ConnectionTask.details` and `ConnectionWarning.details` stay strings.
@@ -308,6 +309,42 @@ Stripped: every `description`, `summary`, `title`, `externalDocs`, `tags` and `x
 extension (including `info.description`; `info.title` is replaced by our own label). Component
 schemas that no kept path reaches are dropped. Because response `description`s are stripped,
 the derived files are not strictly valid OpenAPI documents; they are validation data.
+"""
+
+
+QUIRKS_MD = """\
+## Quirks client and simulator authors must know
+
+Fivetran (paths include `/v1`):
+- Every 2xx body is an envelope: `{"code": "Success", "message": ..., "data": ...}`; `code` is
+  required, `data` required where present. Lists put `items` and `next_cursor` inside `data`.
+  Actions (`DELETE`s, `sync`, `resync`, `drop-columns`, `tables/resync`) answer
+  `{"code", "message"}`, both required, with no `data`.
+- `GET /v1/connections` items are `ConnectorResponse` (with `config`, plain-integer
+  `sync_frequency`); create, details, update and setup tests return `ConnectorResponseV1`,
+  which declares no `config` property (extra properties are allowed).
+- Error statuses (400, 401, 404, 405, 406, 409, 415) declare no body at all, so the validator
+  accepts any error body; the declared statuses differ per operation (e.g. details: 200, 401,
+  404, 405, 406; sync: 200, 401, 404, 406, 415; create answers 201).
+- `POST .../fingerprints` declares 200 without a body and 201 with a bare
+  `FingerprintDetailsResponse` (no envelope), unlike every other operation.
+- Every request body is optional in the definition (no `required: true`).
+- `UpdateConnectorRequest.schema_status` gives the example `BLOCKED_ON_CAPTURE` but the enum is
+  lower-case (`blocked_on_capture`, `ready`): the assembled PATCH example fails on purpose.
+- The definition's only whole-body examples are three request `examples` (schema config create
+  and update, state update); the tests also assemble bodies from per-property `example`s, the
+  way the vendor's docs render them.
+
+Faraday (paths have no `/v1`; the server URL carries it):
+- Bodies are bare resources (no envelope); lists are JSON arrays. Errors are
+  `{"error": <ErrorCode enum>, "id", "note", "validationErrors"?}`.
+- Create answers 201; delete 204 (no body); `force_update` 202 (no body); archive and
+  unarchive `2XX` (no body) and *require* a JSON body (`ArchiveConfig`, `{}` is valid).
+- `PATCH` bodies use the media type `application/merge-patch+json`.
+- `options` objects are `oneOf` variants chosen by the `type` discriminator; a value missing
+  from the mapping is rejected.
+- Timestamps are plain strings (formats were lost in the reconstruction) and `archived_at` is
+  not declared nullable; the definition has no examples at all.
 """
 
 
@@ -355,7 +392,7 @@ def render_sources(derived: list[Derived]) -> str:
             f" {len(doc['components']['schemas'])} component schemas.",
             "",
         ]
-    return "\n".join(lines) + "\n" + STRIPPED_MD + "\n" + RELAXATIONS_MD
+    return "\n".join(lines) + "\n" + "\n".join((STRIPPED_MD, RELAXATIONS_MD, QUIRKS_MD))
 
 
 def outputs(specs_dir: Path) -> dict[Path, str]:

@@ -163,7 +163,7 @@ def test_definition_contradicts_its_own_example_without_relaxations() -> None:
 
 def _set(body: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     *parents, last = dotted.split(".")
-    node = body
+    node: Any = body
     for key in parents:
         node = node[int(key)] if key.isdigit() else node[key]
     node[last] = value
@@ -226,6 +226,16 @@ def _set(body: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
             id="faraday-unknown-discriminator-value",
         ),
         pytest.param(
+            lambda: FARADAY.validate_request_body("PATCH", "/connections/c1", {"name": 5}),
+            "$.name: 5 is not of type 'string'",
+            id="faraday-merge-patch",
+        ),
+        pytest.param(
+            lambda: FARADAY.validate_request_body("POST", "/connections/c1/archive", None),
+            "a request body is required",
+            id="faraday-required-body-absent",
+        ),
+        pytest.param(
             lambda: FARADAY.validate_response("GET", "/connections", 200, [{"name": "n"}]),
             "$[0]: 'id' is a required property",
             id="faraday-list-item",
@@ -254,6 +264,26 @@ def test_wrong_bodies_raise_naming_the_field(call: Any, field: str) -> None:
         call()
     assert isinstance(caught.value, AssertionError)
     assert any(field in error for error in caught.value.errors), caught.value.errors
+
+
+@pytest.mark.parametrize(
+    ("spec", "method", "path", "body"),
+    [
+        pytest.param(FIVETRAN, "POST", "/v1/connections/c1/sync", None, id="optional-body-absent"),
+        pytest.param(FIVETRAN, "POST", "/v1/connections/c1/sync", {"force": True}, id="sync-force"),
+        pytest.param(
+            FIVETRAN,
+            "PATCH",
+            "/v1/connections/c1",
+            {"paused": True, "sync_frequency": 360},
+            id="patch-integer-frequency",
+        ),
+        pytest.param(FARADAY, "PATCH", "/connections/c1", {"name": "n"}, id="merge-patch-json"),
+        pytest.param(FARADAY, "POST", "/connections/c1/archive", {}, id="archive-config"),
+    ],
+)
+def test_valid_request_bodies_pass(spec: SpecValidator, method: str, path: str, body: Any) -> None:
+    spec.validate_request_body(method, path, body)
 
 
 @pytest.mark.parametrize(
@@ -365,7 +395,7 @@ def test_unknown_operations_name_the_closest(
     ],
 )
 def test_literal_segment_beats_parameter_for_the_same_method(order: list[str]) -> None:
-    paths = {path: {"get": {"responses": {}}} for path in order}
+    paths: dict[str, Any] = {path: {"get": {"responses": {}}} for path in order}
     spec = SpecValidator("synthetic", {"servers": [{"url": "http://x"}], "paths": paths})
     assert spec.operation("GET", "/a/1/b").path == "/a/{id}/b"
     assert spec.operation("GET", "/a/1/c").path == "/a/{id}/{sub}"

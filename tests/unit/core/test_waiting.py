@@ -1,0 +1,94 @@
+"""The pure poll/deadline state machine, as a table."""
+
+import pytest
+
+from shared.waiting import (
+    Finished,
+    Observed,
+    PollAgain,
+    TimedOut,
+    WaitPolicy,
+    WaitProgress,
+    decide,
+)
+
+POLICY = WaitPolicy(poll_interval=10, max_poll_interval=40, backoff=2.0, timeout=100)
+START = WaitProgress.start(POLICY, now=1000.0)
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected"),
+    [
+        pytest.param(Observed.SUCCEEDED, Finished(succeeded=True, reason="r"), id="succeeded"),
+        pytest.param(Observed.FAILED, Finished(succeeded=False, reason="r"), id="failed"),
+    ],
+)
+def test_terminal_observations_finish(observed: Observed, expected: Finished) -> None:
+    assert decide(POLICY, START, observed, 1001.0, reason="r") == expected
+
+
+def test_pending_polls_with_growing_capped_interval() -> None:
+    progress, waits, now = START, [], 1000.0
+    for _ in range(5):
+        decision = decide(POLICY, progress, Observed.PENDING, now)
+        assert isinstance(decision, PollAgain)
+        waits.append(decision.after)
+        progress = decision.progress
+        now += 1
+    assert waits == [10, 20, 40, 40, 40]
+    assert progress.polls == 5
+
+
+def test_last_sleep_is_trimmed_to_the_deadline() -> None:
+    decision = decide(POLICY, START, Observed.PENDING, 1095.0)
+    assert isinstance(decision, PollAgain)
+    assert decision.after == 5.0
+
+
+def test_deadline_passed_times_out() -> None:
+    decision = decide(POLICY, START, Observed.PENDING, 1100.0)
+    assert isinstance(decision, TimedOut)
+    assert "deadline" in decision.reason
+
+
+def test_rescheduled_sleeps_towards_the_vendor_time_within_the_cap() -> None:
+    near = decide(POLICY, START, Observed.RESCHEDULED, 1000.0, resume_at=1025.0)
+    far = decide(POLICY, START, Observed.RESCHEDULED, 1000.0, resume_at=1090.0)
+    assert isinstance(near, PollAgain)
+    assert near.after == 25.0
+    assert isinstance(far, PollAgain)
+    assert far.after == 40.0  # capped: a manual restart is still noticed
+
+
+def test_rescheduled_past_the_deadline_times_out_at_once() -> None:
+    decision = decide(POLICY, START, Observed.RESCHEDULED, 1000.0, resume_at=5000.0)
+    assert isinstance(decision, TimedOut)
+    assert "rescheduled" in decision.reason
+
+
+def test_no_timeout_waits_forever() -> None:
+    policy = WaitPolicy(timeout=None, poll_interval=5, max_poll_interval=5)
+    progress = WaitProgress.start(policy, now=0.0)
+    decision = decide(policy, progress, Observed.PENDING, 10**9)
+    assert isinstance(decision, PollAgain)
+    assert progress.deadline is None
+
+
+def test_progress_and_policy_round_trip_through_json() -> None:
+    assert WaitPolicy.model_validate_json(POLICY.model_dump_json()) == POLICY
+    assert WaitProgress.model_validate_json(START.model_dump_json()) == START
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        pytest.param({"poll_interval": 0}, "poll_interval", id="zero-interval"),
+        pytest.param({"backoff": 0.5}, "backoff", id="shrinking-backoff"),
+        pytest.param({"poll_interval": 60, "max_poll_interval": 30}, "max_poll_interval", id="cap"),
+        pytest.param({"timeout": -1}, "timeout", id="negative-timeout"),
+        pytest.param({"pool_interval": 3}, "pool_interval", id="typo-is-rejected"),
+    ],
+)
+def test_bad_policy_names_the_field(kwargs: dict, field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        WaitPolicy(**kwargs)

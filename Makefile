@@ -10,8 +10,9 @@ UV         ?= $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 # This machine reaches PyPI but no other download host: never fetch a Python.
 export UV_PYTHON_DOWNLOADS := never
 
-TEST_EXTRAS := --extra airflow --extra dagster --extra sim
-DEMO_EXTRAS := --extra sim
+# One environment for every target: uv sync is exact, so syncing a narrower set
+# for one target would uninstall what the next target needs.
+SYNC := $(UV) sync --locked --extra airflow --extra dagster --extra sim
 PYTEST_ARGS ?=
 
 .PHONY: help demo test lint bench format
@@ -27,17 +28,17 @@ $(TOOLS)/bin/uv:
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 demo: $(UV)
-	$(UV) sync --locked --no-dev $(DEMO_EXTRAS)
+	$(SYNC)
 	$(UV) run --no-sync conn-demo
 
 test: $(UV)
-	$(UV) sync --locked $(TEST_EXTRAS)
+	$(SYNC)
 	@# pytest exits 5 when it collected nothing: that is a failure, not a pass.
 	@rc=0; $(UV) run --no-sync pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 lint: $(UV)
-	$(UV) sync --locked $(TEST_EXTRAS)
+	$(SYNC)
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
 	$(UV) run --no-sync mypy shared

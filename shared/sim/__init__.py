@@ -1,1 +1,43 @@
-"""A stateful local server of the Fivetran, Faraday and hub APIs, with fault injection."""
+"""A stateful local server of the Fivetran, Faraday and hub APIs, with fault injection.
+
+`SimServer` runs it on a free loopback port; `conn-sim` is its command line and
+`shared.sim.pytest_plugin` its pytest fixture. Names that need the `[sim]` extra
+(starlette, uvicorn) are imported on first use, so `import shared.sim` always works.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from shared.sim.clock import SimClock
+from shared.sim.credentials import SimCredentials
+from shared.sim.faults import FaultPlan, FaultRule
+from shared.sim.ratelimit import RateLimit
+
+if TYPE_CHECKING:
+    from shared.sim.app import build_app
+    from shared.sim.fivetran import FivetranSim
+    from shared.sim.server import SimServer
+
+__all__ = [
+    "FaultPlan",
+    "FaultRule",
+    "FivetranSim",
+    "RateLimit",
+    "SimClock",
+    "SimCredentials",
+    "SimServer",
+    "build_app",
+]
+
+_LAZY = {
+    "SimServer": "shared.sim.server",
+    "build_app": "shared.sim.app",
+    "FivetranSim": "shared.sim.fivetran",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415 (only when a lazy name is asked for)
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'shared.sim' has no attribute {name!r}")

@@ -62,19 +62,22 @@ class SimCore:
         self.routes: dict[str, list[BaseRoute]] = {}
         self.clock = clock
         self.faults = faults if faults is not None else FaultPlan()
+        self.initial_rate_limit = rate_limit
         self.limiter = RateLimiter(rate_limit) if rate_limit is not None else None
         self.latency = latency
         #: (backend, method, route template, status) -> count
         self.counts: Counter[tuple[str, str, str, int]] = Counter()
 
     def reset(self) -> None:
-        """Forget every resource, counter, fault and rate-limit bucket (the clock keeps running)."""
+        """Forget resources, counters and faults; restore the starting rate limit, full.
+
+        The clock keeps running: simulated time never goes back.
+        """
         for backend in self.backends.values():
             backend.reset()
         self.counts.clear()
         self.faults = FaultPlan()
-        if self.limiter is not None:
-            self.limiter.reset()
+        self.set_rate_limit(self.initial_rate_limit)
 
     def set_rate_limit(self, rate_limit: RateLimit | None) -> None:
         """Replace (or switch off, with None) the rate limit."""

@@ -5,6 +5,7 @@ Clients under test, the demo, the CLI and the pytest fixture all read them from 
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "FARADAY_API_KEY",
@@ -44,7 +45,7 @@ class SimCredentials:
     hub_token: str = HUB_TOKEN
     hub_expired_tokens: tuple[str, ...] = (HUB_EXPIRED_TOKEN,)
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, dict[str, Any]]:
         """Plain JSON, for printing by the CLI and for the admin state dump."""
         return {
             "fivetran": {

@@ -1,0 +1,262 @@
+"""The Fivetran sync state machine on the SimClock: initial and manual syncs, `force`,
+failures, paused connections, `rescheduled`, re-syncs and the automatic schedule.
+
+Defaults of the session server: syncs take 30 s, historical syncs 60 s, a rescheduled
+sync waits 300 s. Time moves with `advance`; nothing sleeps.
+"""
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.sim.conftest import FivetranApi
+
+
+def _ts(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _status(api: FivetranApi, cid: str) -> dict[str, Any]:
+    status: dict[str, Any] = api.get(cid)["status"]
+    return status
+
+
+def test_a_new_connection_runs_its_initial_historical_sync(fivetran: FivetranApi) -> None:
+    created = fivetran.create()
+    assert created["status"]["sync_state"] == "syncing"
+    assert created["status"]["is_historical_sync"] is True
+    assert (created["succeeded_at"], created["failed_at"]) == (None, None)
+    fivetran.sim.advance(61)
+    done = fivetran.get(created["id"])
+    assert done["status"]["sync_state"] == "scheduled"
+    assert done["status"]["is_historical_sync"] is False
+    assert _ts(done["succeeded_at"]) == pytest.approx(_ts(created["created_at"]) + 60)
+
+
+def test_manual_connections_sync_only_when_asked(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.sim.advance(3600)
+    assert fivetran.get(cid)["status"]["sync_state"] == "scheduled"
+    assert fivetran.get(cid)["succeeded_at"] is None
+    triggered = fivetran.post(cid, "sync", {})
+    assert triggered.json() == {
+        "code": "Success",
+        "message": f"Sync has been successfully triggered for connection with id '{cid}'",
+    }
+    assert _status(fivetran, cid)["sync_state"] == "syncing"
+    fivetran.sim.advance(31)
+    assert fivetran.get(cid)["succeeded_at"] is not None
+
+
+def test_sync_without_force_leaves_a_running_sync_alone(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(10)
+    again = fivetran.post(cid, "sync", {"force": False})
+    assert again.status_code == 200
+    assert "no new sync was started" in again.json()["message"]
+    fivetran.sim.advance(25)  # 35 s after the first trigger: the first sync has ended
+    assert fivetran.get(cid)["succeeded_at"] is not None
+
+
+def test_sync_with_force_restarts_a_running_sync(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(10)
+    assert fivetran.post(cid, "sync", {"force": True}).status_code == 200
+    fivetran.sim.advance(25)  # the restarted sync runs until ~40 s
+    assert fivetran.get(cid)["succeeded_at"] is None
+    assert _status(fivetran, cid)["sync_state"] == "syncing"
+    fivetran.sim.advance(10)
+    assert fivetran.get(cid)["succeeded_at"] is not None
+
+
+@pytest.mark.parametrize(
+    ("schema_or_config", "expected"),
+    [
+        pytest.param(
+            {"schema_prefix": "fail_sync_orders", "host": "db"}, "failed", id="schema-name"
+        ),
+        pytest.param(
+            {"schema_prefix": "ok", "host": "db", "sim_sync_outcome": "fail"}, "failed", id="config"
+        ),
+        pytest.param({"schema_prefix": "ok", "host": "db"}, "succeeded", id="default"),
+    ],
+)
+def test_sync_outcome_switches(
+    fivetran: FivetranApi, schema_or_config: dict[str, Any], expected: str
+) -> None:
+    cid = fivetran.create(schema_or_config, schedule_type="manual")["id"]
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(31)
+    done = fivetran.get(cid)
+    outcome = "failed" if done["failed_at"] else "succeeded" if done["succeeded_at"] else "none"
+    assert outcome == expected
+    assert done["status"]["update_state"] == ("delayed" if expected == "failed" else "on_schedule")
+
+
+def test_a_failing_connection_can_be_fixed_by_patching_its_config(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(
+        {"schema_prefix": "x", "host": "db", "sim_sync_outcome": "fail"}, schedule_type="manual"
+    )["id"]
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(31)
+    fivetran.patch(cid, config={"sim_sync_outcome": "succeed"})
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(31)
+    done = fivetran.get(cid)
+    assert _ts(done["succeeded_at"]) > _ts(done["failed_at"])
+    assert done["status"]["update_state"] == "on_schedule"
+
+
+def test_a_broken_connection_fails_its_syncs(fivetran: FivetranApi) -> None:
+    cid = fivetran.create({"schema_prefix": "b", "host": "fail.example"}, schedule_type="manual")[
+        "id"
+    ]
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(31)
+    assert fivetran.get(cid)["failed_at"] is not None
+
+
+def test_a_paused_connection_accepts_sync_but_does_not_run_it(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(paused=True)["id"]
+    answer = fivetran.post(cid, "sync", {"force": True})
+    assert answer.status_code == 200
+    assert "is paused" in answer.json()["message"]
+    fivetran.sim.advance(3600)
+    paused = fivetran.get(cid)
+    assert paused["status"]["sync_state"] == "paused"
+    assert (paused["succeeded_at"], paused["failed_at"]) == (None, None)
+
+
+def test_pausing_cancels_the_running_sync_and_resuming_reruns_it(fivetran: FivetranApi) -> None:
+    cid = fivetran.create()["id"]  # the initial historical sync is running
+    fivetran.sim.advance(10)
+    assert fivetran.patch(cid, paused=True)["status"]["sync_state"] == "paused"
+    fivetran.sim.advance(120)
+    assert fivetran.get(cid)["succeeded_at"] is None
+    resumed = fivetran.patch(cid, paused=False)
+    assert resumed["status"]["sync_state"] == "syncing"
+    assert resumed["status"]["is_historical_sync"] is True
+    fivetran.sim.advance(61)
+    assert fivetran.get(cid)["succeeded_at"] is not None
+
+
+def test_quota_switch_reschedules_a_manual_sync_until_triggered_again(
+    fivetran: FivetranApi,
+) -> None:
+    cid = fivetran.create({"schema_prefix": "quota_crm", "host": "db"}, schedule_type="manual")[
+        "id"
+    ]
+    before = fivetran.sim.clock.now()
+    fivetran.post(cid, "sync", {})
+    status = _status(fivetran, cid)
+    assert status["sync_state"] == "rescheduled"
+    assert _ts(status["rescheduled_for"]) == pytest.approx(before + 300, abs=5)
+    early = fivetran.post(cid, "sync", {})
+    assert "rescheduled for" in early.json()["message"]
+    fivetran.sim.advance(301)
+    assert _status(fivetran, cid)["sync_state"] == "rescheduled"  # manual: waits for a call
+    fivetran.post(cid, "sync", {})
+    status = _status(fivetran, cid)
+    assert (status["sync_state"], "rescheduled_for" in status) == ("syncing", False)
+    fivetran.sim.advance(31)
+    assert fivetran.get(cid)["succeeded_at"] is not None
+
+
+def test_quota_switch_on_an_automatic_connection_resumes_by_itself(fivetran: FivetranApi) -> None:
+    created = fivetran.create({"schema_prefix": "quota_ads", "host": "db"})
+    assert created["status"]["sync_state"] == "rescheduled"
+    assert created["status"]["is_historical_sync"] is True
+    fivetran.sim.advance(301)
+    assert _status(fivetran, created["id"])["sync_state"] == "syncing"
+    fivetran.sim.advance(60)
+    done = fivetran.get(created["id"])
+    assert _ts(done["succeeded_at"]) == pytest.approx(_ts(created["created_at"]) + 360)
+
+
+def test_resync_runs_a_historical_sync(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    answer = fivetran.post(cid, "resync", None)
+    assert answer.json()["code"] == "Success"
+    status = _status(fivetran, cid)
+    assert (status["sync_state"], status["is_historical_sync"]) == ("syncing", True)
+    fivetran.sim.advance(31)
+    assert _status(fivetran, cid)["is_historical_sync"] is True  # historical syncs take 60 s
+    fivetran.sim.advance(30)
+    assert _status(fivetran, cid)["is_historical_sync"] is False
+    assert fivetran.get(cid)["succeeded_at"] is not None
+
+
+def test_resync_waits_for_the_running_sync_then_runs(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.post(cid, "sync", {})
+    assert fivetran.post(cid, "resync", {}).status_code == 200
+    fivetran.sim.advance(31)  # the incremental sync ended; the historical one started
+    status = _status(fivetran, cid)
+    assert (status["sync_state"], status["is_historical_sync"]) == ("syncing", True)
+    first_success = fivetran.get(cid)["succeeded_at"]
+    fivetran.sim.advance(61)
+    assert _ts(fivetran.get(cid)["succeeded_at"]) == pytest.approx(_ts(first_success) + 60)
+
+
+def test_resync_during_a_failing_sync_is_declined_with_409(fivetran: FivetranApi) -> None:
+    cid = fivetran.create({"schema_prefix": "fail_sync_x", "host": "db"}, schedule_type="manual")[
+        "id"
+    ]
+    fivetran.post(cid, "sync", {})
+    declined = fivetran.post(cid, "resync", {})
+    assert declined.status_code == 409
+    assert declined.json()["code"] == "Conflict"
+
+
+def test_resync_on_a_paused_connection_runs_when_it_resumes(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(paused=True, schedule_type="manual")["id"]
+    fivetran.post(cid, "resync", {"scope": {"public": ["users", "orders"]}})
+    status = _status(fivetran, cid)
+    assert (status["sync_state"], status["is_historical_sync"]) == ("paused", True)
+    state = fivetran.sim.state()["backends"]["fivetran"]["connections"][cid]["sim"]
+    assert state["resync_tables"] == {"public": ["users", "orders"]}
+    fivetran.patch(cid, paused=False, schedule_type="auto")
+    assert _status(fivetran, cid)["sync_state"] == "syncing"
+
+
+@pytest.mark.parametrize(
+    ("service", "scope"),
+    [
+        pytest.param("postgres", {}, id="empty-scope"),
+        pytest.param("postgres", {"public": []}, id="empty-table-list"),
+        pytest.param("postgres", {"public": "users"}, id="tables-not-a-list"),
+        pytest.param("google_sheets", {"sheet": ["tab"]}, id="service-without-table-resync"),
+    ],
+)
+def test_resync_scope_is_validated(
+    fivetran: FivetranApi, service: str, scope: dict[str, Any]
+) -> None:
+    cid = fivetran.create({"schema": "s", "host": "db"}, service=service, paused=True)["id"]
+    answer = fivetran.post(cid, "resync", {"scope": scope})
+    assert (answer.status_code, answer.json()["code"]) == (400, "InvalidInput")
+
+
+def test_patching_is_historical_sync_restarts_as_a_historical_sync(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(20)
+    patched = fivetran.patch(cid, is_historical_sync=True)
+    assert patched["status"]["is_historical_sync"] is True
+    fivetran.sim.advance(59)
+    assert fivetran.get(cid)["succeeded_at"] is None  # the incremental sync was cancelled
+    fivetran.sim.advance(2)
+    assert fivetran.get(cid)["succeeded_at"] is not None
+
+
+def test_automatic_connections_sync_every_sync_frequency(fivetran: FivetranApi) -> None:
+    created = fivetran.create(sync_frequency=60)
+    fivetran.sim.advance(61)
+    first = _ts(fivetran.get(created["id"])["succeeded_at"])
+    fivetran.sim.advance(3600)
+    second = _ts(fivetran.get(created["id"])["succeeded_at"])
+    # The next sync starts one sync_frequency after the previous one started.
+    assert second == pytest.approx(_ts(created["created_at"]) + 3600 + 30)
+    assert second > first

@@ -25,8 +25,8 @@ T = TypeVar("T")
 Mode = Literal["sync", "async"]
 MODES = [pytest.param("sync", id="sync"), pytest.param("async", id="async")]
 
-TOKEN = "hub-token-5f2c9a7e1d"  # noqa: S105 - a test-only value searched for in outputs
-SECRET = "pg-password-8d1e6b4c"  # noqa: S105 - a test-only value searched for in outputs
+TOKEN = "hub-token-5f2c9a7e1d"
+SECRET = "pg-password-8d1e6b4c"
 BASE_URL = "https://hub.example.test"
 ROOT = BASE_URL + "/api/v1"
 

@@ -1,7 +1,7 @@
 """Hub error bodies map into the package's exception tree; retries follow the core policy."""
 
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import httpx

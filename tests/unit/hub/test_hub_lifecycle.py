@@ -178,7 +178,7 @@ def test_slug_with_another_provider_is_an_error(mode: Mode) -> None:
 def test_missing_slug_but_same_name_under_another_slug_is_an_error(mode: Mode) -> None:
     hub = FakeHub()
     hub.add(name="orders", slug="orders")
-    with pytest.raises(LifecycleError, match="no connection has slug 'orders-pg'.*c-1"):
+    with pytest.raises(LifecycleError, match=r"no connection has slug 'orders-pg'.*c-1"):
         _ensure(mode, hub, _spec(slug="orders-pg"))
     assert hub.sent("POST") == []
 

@@ -129,8 +129,9 @@ class Script:
         if isinstance(answer, Exception):
             raise answer
         if callable(answer) and not isinstance(answer, httpx.Response):
-            return answer(request)
-        return answer
+            answer = answer(request)
+        # A fresh copy each time: a response object is bound to the client that read it.
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.read())
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -148,18 +149,19 @@ class Script:
         ]
 
 
-def no_sleep(seconds: float) -> None:
-    """Sleep replacement that records nothing and waits for nothing."""
-
-
 @dataclass
 class Sleeps:
-    """A fake sleep that records the waits it was asked for."""
+    """A fake clock: sleeping records the wait and moves `monotonic` forward, instantly."""
 
     waits: list[float] = field(default_factory=list)
+    now: float = 1000.0
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self.now += seconds
 
     async def asleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
+        self(seconds)
+
+    def monotonic(self) -> float:
+        return self.now

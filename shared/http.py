@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -88,7 +88,8 @@ class ApiProfile:
     base_url: str
     map_error: ErrorMapper = field(repr=False)
     auth: httpx.Auth | None = field(default=None, repr=False)
-    headers: Mapping[str, str] = field(default_factory=dict)
+    # Hidden from repr: extra headers may carry tokens (BackendSettings says never logged).
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_connections: int = 20
@@ -286,6 +287,11 @@ def _mapped_error(profile: ApiProfile, response: httpx.Response) -> ApiError:
         )
     if profile.secrets:
         error.message = scrub(error.message, profile.secrets)
+        if isinstance(error, InvalidRequestError):
+            # Vendors echo rejected input in per-field messages.
+            error.field_errors = tuple(
+                replace(e, message=scrub(e.message, profile.secrets)) for e in error.field_errors
+            )
         error.args = (scrub(str(error), profile.secrets),)
     return error
 

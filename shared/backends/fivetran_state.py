@@ -70,7 +70,7 @@ def readiness_of(connection: Connection) -> Readiness:
             reasons = [t.message or t.code or "task" for t in status.tasks]
         reason = "; ".join(reasons) or f"setup_state is {status.setup_state}"
     elif not status.setup_state.is_known:
-        reason = f"unknown setup_state {status.setup_state!r}"
+        reason = f"unknown setup_state {str(status.setup_state)!r}"
     return Readiness(
         backend=BACKEND,
         connection_id=connection.id,

@@ -199,8 +199,10 @@ class SimMiddleware:
             template = None if isinstance(route, Mount) else getattr(route, "path", None)
             core.counts[(name, method, template or _UNMATCHED, status[0])] += 1
             return
+        # Found before the handler may run: routing rewrites the scope's root_path.
+        template = core.template_of(name, scope)
         await self._inject(rule, backend, scope, receive, counted_send)
-        core.counts[(name, method, core.template_of(name, scope), status[0])] += 1
+        core.counts[(name, method, template, status[0])] += 1
 
     async def _inject(
         self, rule: FaultRule, backend: SimBackend, scope: Scope, receive: Receive, send: Send

@@ -5,6 +5,7 @@ so a pipeline under test can be pointed at it.
 """
 
 import argparse
+import contextlib
 import socket
 import sys
 from collections.abc import Sequence
@@ -151,9 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    # Listening before the banner: a client that reads it may connect at once.
+    sock.listen(2048)
     url = f"http://{args.host}:{sock.getsockname()[1]}"
     _print_banner(url, args.backends, credentials)
-    uvicorn.Server(uvicorn_config(app, log_level=args.log_level)).run(sockets=[sock])
+    server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level))
+    # uvicorn shuts down cleanly, then re-raises the Ctrl-C it caught.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
+    print("conn-sim stopped.", flush=True)
     return 0
 
 

@@ -5,7 +5,6 @@
 so any test that talks to the simulator also tours the spec.
 """
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -24,11 +23,8 @@ ACCEPT_V2 = "application/json;version=2"
 
 @pytest.fixture(scope="session")
 def conn_sim_options() -> dict[str, Any]:
-    """The session server: every vendor that exists, reproducible Fivetran ids."""
-    names = ["fivetran", "faraday"]
-    if importlib.util.find_spec("shared.sim.hub") is not None:
-        names.append("hub")
-    return {"names": names, "fivetran_options": {"seed": 7}}
+    """The session server: every vendor, reproducible Fivetran ids."""
+    return {"fivetran_options": {"seed": 7}}
 
 
 class FivetranApi:

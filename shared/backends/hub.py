@@ -12,7 +12,7 @@ in `hub_schema`. The lifecycle flows and the state mapping are in
 `hub_lifecycle`:
 
     readiness   "verified" -> ready; "error" -> failed (reason: verificationError
-                and verificationErrorCode); "needs_verification" -> pending;
+                and verificationErrorCode); "needs_verification" and "verifying" -> pending;
                 "disabled" -> failed with reason "disabled" (it never becomes
                 ready on its own, so a wait fails at once instead of timing out);
                 any other status -> pending, its name in the reason.
@@ -45,8 +45,13 @@ from shared.backends.hub_api import (
     BearerAuth,
     HubSettings,
     api_root,
+    check_choice,
+    check_limit,
+    check_name,
+    check_visibility,
     connection_path,
     map_hub_error,
+    secret_values,
 )
 from shared.backends.hub_lifecycle import (
     connection_info,
@@ -124,38 +129,10 @@ __all__ = [
 
 SORT_FIELDS = ("name", "created_at", "updated_at", "last_verified_at", "status", "provider")
 SORT_DIRECTIONS = ("asc", "desc")
-LIMIT_MAX = 1000
-NAME_MAX = 255
 
 
 def _connection(response: httpx.Response) -> HubConnection:
     return HubConnection.model_validate(response.json())
-
-
-def _check_limit(limit: int | None) -> None:
-    if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= LIMIT_MAX):
-        raise ValueError(f"limit: must be within 1..{LIMIT_MAX}, got {limit!r}")
-
-
-def _check_choice(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
-    if value is not None and value not in allowed:
-        raise ValueError(f"{field}: must be one of {', '.join(allowed)}, got {value!r}")
-
-
-def _check_name(name: str) -> None:
-    if not isinstance(name, str) or not 1 <= len(name) <= NAME_MAX:
-        raise ValueError(f"name: length must be 1..{NAME_MAX} characters")
-
-
-def _check_visibility(visibility: str | None) -> None:
-    _check_choice("visibility", visibility, tuple(sorted(Visibility.known)))
-
-
-def _secret_values(credentials: Mapping[str, str | SecretStr]) -> dict[str, str]:
-    return {
-        key: value.get_secret_value() if isinstance(value, SecretStr) else value
-        for key, value in credentials.items()
-    }
 
 
 class HubBackend(HubBrowseCalls):
@@ -210,9 +187,9 @@ class HubBackend(HubBrowseCalls):
         `sort` is one of SORT_FIELDS, `direction` "asc" or "desc", `limit` 1..1000
         (hub default 50), `offset` >= 0. Giving `cursor` switches to cursor mode.
         """
-        _check_choice("sort", sort, SORT_FIELDS)
-        _check_choice("direction", direction, SORT_DIRECTIONS)
-        _check_limit(limit)
+        check_choice("sort", sort, SORT_FIELDS)
+        check_choice("direction", direction, SORT_DIRECTIONS)
+        check_limit(limit)
         if offset is not None and (isinstance(offset, bool) or offset < 0):
             raise ValueError(f"offset: must be >= 0, got {offset!r}")
         if cursor is not None and not cursor:
@@ -274,10 +251,10 @@ class HubBackend(HubBrowseCalls):
         `slug` is not in the document's create body; it is sent only when given,
         so a hub that honours it keeps the caller's stable identity.
         """
-        _check_name(name)
+        check_name(name)
         if not isinstance(provider, str) or not provider:
             raise ValueError("provider: must be a non-empty string, e.g. " + Provider.POSTGRES)
-        _check_visibility(visibility)
+        check_visibility(visibility)
         body: dict[str, Any] = {"name": name, "provider": str(provider)}
         if slug is not None:
             if not slug:
@@ -286,7 +263,7 @@ class HubBackend(HubBrowseCalls):
         if visibility is not None:
             body["visibility"] = str(visibility)
         if credentials:
-            body["credentials"] = _secret_values(credentials)
+            body["credentials"] = secret_values(credentials)
         if config is not None:
             body["config"] = dict(config)
         return Call(
@@ -329,15 +306,15 @@ class HubBackend(HubBrowseCalls):
         """PATCH the given fields only (the document's example body is `{}`)."""
         body: dict[str, Any] = {}
         if name is not None:
-            _check_name(name)
+            check_name(name)
             body["name"] = name
         if visibility is not None:
-            _check_visibility(visibility)
+            check_visibility(visibility)
             body["visibility"] = str(visibility)
         if config is not None:
             body["config"] = dict(config)
         if credentials is not None:
-            body["credentials"] = _secret_values(credentials)
+            body["credentials"] = secret_values(credentials)
         return Call(
             operation="hub.update_connection",
             method="PATCH",

@@ -72,8 +72,8 @@ def readiness_of(connection: HubConnection) -> Readiness:
         state, reason = ReadinessState.FAILED, _verification_failure(connection)
     elif status == ConnectionStatus.DISABLED:
         state, reason = ReadinessState.FAILED, "disabled (reactivate it to use it)"
-    elif status == ConnectionStatus.NEEDS_VERIFICATION:
-        state, reason = ReadinessState.PENDING, "needs_verification"
+    elif status in (ConnectionStatus.NEEDS_VERIFICATION, ConnectionStatus.VERIFYING):
+        state, reason = ReadinessState.PENDING, str(status)
     else:
         state, reason = ReadinessState.PENDING, f"unknown status {str(status)!r}"
     return Readiness(

@@ -71,9 +71,14 @@ class OpenEnum(str):
 
 
 class ConnectionStatus(OpenEnum):
-    """A connection's status; the document shows `needs_verification`, the rest are observed."""
+    """A connection's status; the document shows `needs_verification`, the rest are expected.
+
+    `verifying` (a verification still running) is not in the document; it is listed
+    because a verify that answers before it finishes has to report something.
+    """
 
     NEEDS_VERIFICATION = "needs_verification"
+    VERIFYING = "verifying"
     VERIFIED = "verified"
     ERROR = "error"
     DISABLED = "disabled"

@@ -138,10 +138,11 @@ READINESS = [
         "disabled (reactivate it to use it)",
         id="disabled-fails",
     ),
+    pytest.param({"status": "verifying"}, ReadinessState.PENDING, "verifying", id="verifying"),
     pytest.param(
-        {"status": "verifying"},
+        {"status": "rotating"},
         ReadinessState.PENDING,
-        "unknown status 'verifying'",
+        "unknown status 'rotating'",
         id="unknown-is-pending",
     ),
 ]

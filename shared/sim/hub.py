@@ -41,6 +41,8 @@ __all__ = ["HubSim"]
 Handler = Callable[[Request], Awaitable[Response]]
 _VISIBILITY = ("private", "global")
 _DIRECTIONS = ("asc", "desc")
+_SORT_PARAMS = ("sort_by", "sort")
+_DIRECTION_PARAMS = ("sort_order", "direction", "order")
 _AUTH_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 
@@ -179,12 +181,15 @@ class HubSim(HubStore):
     async def _list(self, request: Request) -> Response:
         params = request.query_params
         problems: list[Problem] = []
-        sort_by = params.get("sort_by", "name")
+        # The document does not name these two parameters; each common spelling works.
+        sort_name = next((n for n in _SORT_PARAMS if n in params), "sort_by")
+        sort_by = params.get(sort_name, "name")
         if sort_by not in SORT_FIELDS:
-            problems.append(enum_problem(("query", "sort_by"), SORT_FIELDS))
-        direction = params.get("sort_order", "asc")
+            problems.append(enum_problem(("query", sort_name), SORT_FIELDS))
+        direction_name = next((n for n in _DIRECTION_PARAMS if n in params), "sort_order")
+        direction = params.get(direction_name, "asc")
         if direction not in _DIRECTIONS:
-            problems.append(enum_problem(("query", "sort_order"), _DIRECTIONS))
+            problems.append(enum_problem(("query", direction_name), _DIRECTIONS))
         limit, found = parse_int(params.get("limit"), ("query", "limit"), 50, low=1, high=1000)
         problems += found
         offset, found = parse_int(params.get("offset"), ("query", "offset"), 0, low=0)

@@ -411,7 +411,7 @@ def test_error_response_uses_faraday_codes(sim: FaradaySim, status: int, code: s
     response = sim.error_response(status, "Too many requests", headers={"Retry-After": "3"})
     assert response.status_code == status
     assert response.headers["Retry-After"] == "3"
-    body = httpx.Response(status, content=response.body).json()
+    body = httpx.Response(status, content=bytes(response.body)).json()
     assert body["error"] == code
     assert body["note"] == "Too many requests"
 

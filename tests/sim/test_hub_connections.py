@@ -464,7 +464,9 @@ def test_auth_failures(
 def test_error_response_and_api_key_of(sim: HubSim) -> None:
     response = sim.error_response(429, "Too many requests", headers={"Retry-After": "2"})
     assert (response.status_code, response.headers["Retry-After"]) == (429, "2")
-    assert httpx.Response(429, content=response.body).json() == {"detail": "Too many requests"}
+    assert httpx.Response(429, content=bytes(response.body)).json() == {
+        "detail": "Too many requests"
+    }
     request = Request({"type": "http", "headers": [(b"authorization", b"Bearer tok-123")]})
     assert sim.api_key_of(request) == "tok-123"
     assert sim.api_key_of(Request({"type": "http", "headers": []})) is None

@@ -185,15 +185,14 @@ class HubBackend(HubBrowseCalls):
         """One page of connections; `search` matches name or slug.
 
         `sort` is one of SORT_FIELDS, `direction` "asc" or "desc", `limit` 1..1000
-        (hub default 50), `offset` >= 0. Giving `cursor` switches to cursor mode.
+        (hub default 50), `offset` >= 0. Giving `cursor` switches to cursor mode;
+        an empty cursor asks for the first page in that mode.
         """
         check_choice("sort", sort, SORT_FIELDS)
         check_choice("direction", direction, SORT_DIRECTIONS)
         check_limit(limit)
         if offset is not None and (isinstance(offset, bool) or offset < 0):
             raise ValueError(f"offset: must be >= 0, got {offset!r}")
-        if cursor is not None and not cursor:
-            raise ValueError("cursor: must be a non-empty string when given")
 
         def following(listing: HubConnectionList) -> Call[Page[HubConnection]] | None:
             if cursor is not None and listing.next_cursor:

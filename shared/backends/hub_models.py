@@ -134,9 +134,15 @@ class HubModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
+    #: Fields whose credential-like name holds no secret (shown as is in repr).
+    _repr_plain: ClassVar[frozenset[str]] = frozenset()
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
-            yield name, _masked(name, value) if name else value
+            if name is None or name in self._repr_plain:
+                yield name, value
+            else:
+                yield name, _masked(name, value)
 
 
 class HubConnection(HubModel):
@@ -196,6 +202,8 @@ class SecretFieldState(HubModel):
 
 class EditSettings(HubModel):
     """`GET /connections/{id}/edit-settings`: the editable config and which secrets are set."""
+
+    _repr_plain: ClassVar[frozenset[str]] = frozenset({"secretFields"})  # only booleans
 
     config: dict[str, Any] = Field(default_factory=dict)
     secretFields: dict[str, SecretFieldState] = Field(default_factory=dict)

@@ -45,6 +45,7 @@ def test_models_spec_backend_and_calls_hide_secrets() -> None:
     for thing in (SPEC, conn, settings, backend, backend.profile(), create, update):
         _assert_clean(repr(thing))
         _assert_clean(str(thing))
+    assert "secretFields={'password': SecretFieldState(configured=True)}" in repr(settings)
     assert "host='db'" not in repr(SPEC)  # the whole config is credential-free text...
     assert "'host': 'db'" in repr(SPEC)  # ...with non-secret keys still readable
 

@@ -123,7 +123,8 @@ class FivetranBackend(FivetranApi):
         if live is None:
             live, created = yield from self._create(spec)
             if created:
-                return EnsureResult(connection=connection_info(live), created=True)
+                info = connection_info(live, hide=spec.secret_values())
+                return EnsureResult(connection=info, created=True)
         if str(live.service) != spec.service:
             raise ConflictError(
                 f"connection {live.id} named {name!r} in group {spec.group_id} is a "
@@ -133,7 +134,8 @@ class FivetranBackend(FivetranApi):
         patch = spec.drift(live) if update else {}
         if patch:
             live = yield self.modify_connection(live.id, **patch)
-        return EnsureResult(connection=connection_info(live), created=False, updated=bool(patch))
+        info = connection_info(live, hide=spec.secret_values())
+        return EnsureResult(connection=info, created=False, updated=bool(patch))
 
     def _create(self, spec: FivetranConnectionSpec) -> Generator[Any, Any, tuple[Connection, bool]]:
         """Create once; after an ambiguous failure or a 409, look up before trying again."""

@@ -153,6 +153,14 @@ class FivetranConnectionSpec(BaseModel):
         fields = self.model_dump(exclude={"schema_name", "config"}, exclude_none=True)
         return {**fields, "config": self.request_config()}
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The literal secrets this spec holds: `SecretStr` values, credential-named
+        config values and every string under `auth`; scrubbed from anything exported."""
+        found: list[str] = []
+        _collect(self.config, found, secret=False)
+        _collect(self.auth, found, secret=True)
+        return tuple(dict.fromkeys(found))
+
     def drift(self, live: Connection) -> dict[str, Any]:
         """The PATCH fields that bring `live` back to this spec; empty when nothing drifted.
 
@@ -188,6 +196,19 @@ class FivetranConnectionSpec(BaseModel):
                     }
                 )
         return patch
+
+
+def _collect(value: Any, found: list[str], *, secret: bool) -> None:
+    if isinstance(value, SecretStr):
+        found.append(value.get_secret_value())
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _collect(item, found, secret=secret or (isinstance(key, str) and is_secret_key(key)))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _collect(item, found, secret=secret)
+    elif secret and isinstance(value, str) and value:
+        found.append(value)
 
 
 def _secret(key: str, value: Any) -> bool:

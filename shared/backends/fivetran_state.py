@@ -22,6 +22,7 @@ true: Fivetran keeps the flag set until a historical sync succeeds, so waiting
 for it to clear would turn every failure into a timeout.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -38,21 +39,36 @@ from shared.lifecycle import (
     SyncOutcome,
     SyncState,
 )
+from shared.redaction import scrub
 
 __all__ = ["connection_info", "readiness_of", "sync_marker", "sync_outcome_of"]
 
 _TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(datetime)
 
 
-def connection_info(connection: Connection) -> ConnectionInfo:
-    """The backend-neutral view of a connection; `raw` is redacted."""
+def connection_info(connection: Connection, *, hide: Sequence[str] = ()) -> ConnectionInfo:
+    """The backend-neutral view of a connection; `raw` is redacted.
+
+    `hide` lists literal secrets (from the spec) to scrub as well, in case the
+    answer echoed one under a key that does not look like a credential.
+    """
     return ConnectionInfo(
         backend=BACKEND,
         connection_id=connection.id,
         name=connection.schema_name,
         paused=connection.paused,
-        raw=connection.redacted(),
+        raw=_scrubbed(connection.redacted(), hide),
     )
+
+
+def _scrubbed(value: Any, hide: Sequence[str]) -> Any:
+    if not hide:
+        return value
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, hide) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, hide) for v in value]
+    return scrub(value, hide) if isinstance(value, str) else value
 
 
 def readiness_of(connection: Connection) -> Readiness:

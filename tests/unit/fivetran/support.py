@@ -18,6 +18,7 @@ import httpx
 from shared.backends.fivetran import FivetranBackend, FivetranSettings
 from shared.calls import Call, Flow
 from shared.http import AsyncExecutor, SyncExecutor
+from shared.redaction import is_secret_key
 from shared.retry import RetryPolicy
 
 API_KEY = "key-AKIA5EXAMPLE"
@@ -103,6 +104,8 @@ class FakeFivetran:
     lost: dict[tuple[str, str], list[Exception]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
     page_size: int = 100
+    #: Config keys masked in answers besides credential-named ones, as Fivetran's schemas do.
+    secret_fields: frozenset[str] = frozenset({"connection_string"})
     ids: Any = field(default_factory=lambda: (f"conn_{n}" for n in itertools.count(100)))
 
     def add(self, **overrides: Any) -> dict[str, Any]:
@@ -197,7 +200,7 @@ class FakeFivetran:
         )
         if clash:
             return error(409, "Conflict_Connection", f"Connection '{name}' already exists")
-        masked = {k: "******" if "password" in k else v for k, v in config.items()}
+        masked = _mask(config, self.secret_fields)
         created = self.add(
             id=next(self.ids),
             group_id=body["group_id"],
@@ -209,6 +212,15 @@ class FakeFivetran:
             status={"setup_state": "incomplete"},
         )
         return httpx.Response(201, json=envelope(copy.deepcopy(created)))
+
+
+def _mask(value: Any, extra: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: "******" if is_secret_key(k) or k in extra else _mask(v, extra)
+            for k, v in value.items()
+        }
+    return value
 
 
 class Sleeps(list[float]):

@@ -25,6 +25,7 @@ import httpx
 from pydantic import SecretStr
 
 from shared.backends.base import BackendSettings
+from shared.backends.hub_models import Visibility
 from shared.errors import ApiError, ConnectionInUseError, FieldError
 from shared.http import build_api_error, request_id_of
 
@@ -33,8 +34,13 @@ __all__ = [
     "BearerAuth",
     "HubSettings",
     "api_root",
+    "check_choice",
+    "check_limit",
+    "check_name",
+    "check_visibility",
     "connection_path",
     "map_hub_error",
+    "secret_values",
 ]
 
 BACKEND = "hub"
@@ -81,6 +87,41 @@ def connection_path(connection_id: str, *suffix: str) -> str:
     if not isinstance(connection_id, str) or not connection_id.strip():
         raise ValueError("connection_id: must be a non-empty string")
     return "/".join(("/connections", quote(connection_id, safe=""), *suffix))
+
+
+LIMIT_MAX = 1000
+NAME_MAX = 255
+
+
+def check_limit(limit: int | None) -> None:
+    """ValueError unless `limit` is None or within 1..1000."""
+    if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= LIMIT_MAX):
+        raise ValueError(f"limit: must be within 1..{LIMIT_MAX}, got {limit!r}")
+
+
+def check_choice(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    """ValueError naming `field` and the allowed values unless `value` is None or allowed."""
+    if value is not None and value not in allowed:
+        raise ValueError(f"{field}: must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def check_name(name: str) -> None:
+    """ValueError unless `name` has 1..255 characters."""
+    if not isinstance(name, str) or not 1 <= len(name) <= NAME_MAX:
+        raise ValueError(f"name: length must be 1..{NAME_MAX} characters")
+
+
+def check_visibility(visibility: str | None) -> None:
+    """ValueError unless `visibility` is None or a documented value (private, global)."""
+    check_choice("visibility", visibility, tuple(sorted(Visibility.known)))
+
+
+def secret_values(credentials: Mapping[str, str | SecretStr]) -> dict[str, str]:
+    """The plain values to send; only a request body ever holds them."""
+    return {
+        key: value.get_secret_value() if isinstance(value, SecretStr) else value
+        for key, value in credentials.items()
+    }
 
 
 def _field_name(loc: Any) -> str:

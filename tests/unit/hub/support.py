@@ -212,12 +212,15 @@ def run_flow(
     """Drive `flow` through a SyncExecutor or an AsyncExecutor over MockTransport(handler)."""
     record = sleeps if sleeps is not None else []
     transport = httpx.MockTransport(handler)
+
     # A frozen monotonic clock: the fake sleeps below do not advance time, so waits
     # computed by the executor come out exactly as the vendor asked.
-    frozen = {"monotonic": lambda: 1000.0}
+    def frozen() -> float:
+        return 1000.0
+
     if mode == "sync":
         with SyncExecutor(
-            backend.profile(), transport=transport, sleep=record.append, **frozen
+            backend.profile(), transport=transport, sleep=record.append, monotonic=frozen
         ) as ex:
             return ex.run(flow)
 
@@ -226,7 +229,7 @@ def run_flow(
 
     async def drive() -> T:
         async with AsyncExecutor(
-            backend.profile(), transport=transport, sleep=sleep, **frozen
+            backend.profile(), transport=transport, sleep=sleep, monotonic=frozen
         ) as ex:
             return await ex.run(flow)
 

@@ -335,7 +335,7 @@ HANDLE = SyncHandle(
         pytest.param(lambda: trigger_sync(BACKEND, "c-1"), "sync", id="sync"),
         pytest.param(lambda: trigger_resync(BACKEND, "c-1"), "resync", id="resync"),
         pytest.param(
-            lambda: trigger_resync(BACKEND, "c-1", tables=[TableRef(schema="s", table="t")]),
+            lambda: trigger_resync(BACKEND, "c-1", tables=[TableRef(schema_name="s", table="t")]),
             "resync_tables",
             id="resync-tables",
         ),

@@ -206,7 +206,8 @@ class FivetranSim:
                 self._authenticate(request)
                 if versioned and not _acceptable(request.headers.get("accept")):
                     raise ApiError(406, "Not acceptable: use Accept: application/json;version=2")
-                body = await _json_body(request)
+                # GET and DELETE carry no body: skip reading it (the hot path of polling).
+                body = None if request.method in ("GET", "DELETE") else await _json_body(request)
                 status, payload = await handler(self, request, body)
             except ApiError as exc:
                 return self.error_response(exc.status, exc.message)

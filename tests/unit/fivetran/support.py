@@ -34,8 +34,8 @@ def backend(**retry: Any) -> FivetranBackend:
     policy = RetryPolicy(jitter=0.0, backoff_initial=1.0, **retry)
     return FivetranBackend(
         FivetranSettings(
-            api_key=API_KEY,  # type: ignore[arg-type]
-            api_secret=API_SECRET,  # type: ignore[arg-type]
+            api_key=API_KEY,
+            api_secret=API_SECRET,
             base_url="https://api.fivetran.test",
             retry=policy,
         )
@@ -146,7 +146,7 @@ class FakeFivetran:
         body = json.loads(request.content) if request.content else None
         if not parts:
             if request.method == "POST":
-                return self._create(body)
+                return self._create(body or {})
             return self._list(request)
         conn = self.connections.get(parts[0])
         if conn is None:

@@ -511,6 +511,7 @@ def test_listing_follows_next_cursor_until_the_last_page() -> None:
         params = dict(request.url.params)
         seen.append(params)
         cursor = params.get("cursor")
+        data: dict[str, Any]
         if cursor is None:
             data = {"items": [connection(id="a"), connection(id="b")], "next_cursor": "p2"}
         else:

@@ -159,8 +159,10 @@ def _http_date(seconds: int) -> str:
 
 def test_429_with_retry_after_seconds_waits_that_long(run: Any) -> None:
     api = backend()
-    script = _Script(error(429, "TooManyRequests", "x"), _ok())
-    script.answers[0].headers["Retry-After"] = "7"
+    limited = httpx.Response(
+        429, json={"code": "TooManyRequests", "message": "x"}, headers={"Retry-After": "7"}
+    )
+    script = _Script(limited, _ok())
     result, sleeps = run(api, script, api.connection_details("c1"))
     assert result.id == "conn_1"
     assert sleeps == [7.0]

@@ -252,7 +252,10 @@ def test_wait_for_sync_polls_until_success(run: Any) -> None:
     [
         pytest.param(None, {}, id="whole-connection"),
         pytest.param(
-            [TableRef(schema="public", table="orders"), TableRef(schema="public", table="items")],
+            [
+                TableRef(schema_name="public", table="orders"),
+                TableRef(schema_name="public", table="items"),
+            ],
             {"scope": {"public": ["orders", "items"]}},
             id="tables",
         ),
@@ -329,7 +332,7 @@ class _ReadOnly(FivetranBackend):
         pytest.param(lambda b: ensure_connection(b, _spec()), id="ensure"),
         pytest.param(lambda b: trigger_sync(b, "c"), id="sync"),
         pytest.param(
-            lambda b: trigger_resync(b, "c", tables=[TableRef(schema="s", table="t")]),
+            lambda b: trigger_resync(b, "c", tables=[TableRef(schema_name="s", table="t")]),
             id="resync-tables",
         ),
         pytest.param(lambda b: delete_connection(b, "c"), id="delete"),

@@ -83,7 +83,7 @@ def test_create_request_from_a_spec_validates_against_the_definition() -> None:
         daily_sync_time="01:00",
         run_setup_tests=False,
         trust_certificates=True,
-        connect_card_config={"redirect_uri": "https://x.test"},  # type: ignore[arg-type]
+        connect_card_config={"redirect_uri": "https://x.test"},
     )
     call = backend().create_connection(**spec.create_fields())
     assert call.json["config"] == {"host": "db", "password": "pw-secret", "schema": "pg"}

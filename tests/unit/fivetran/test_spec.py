@@ -1,10 +1,12 @@
 """The ensure spec: identity from schema_name or config, and drift that ignores secrets."""
 
+import doctest
 from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from shared.backends import fivetran_spec
 from shared.backends.fivetran_models import Connection
 from shared.backends.fivetran_spec import FivetranConnectionSpec
 from tests.support.openapi import SpecValidator
@@ -150,3 +152,9 @@ def test_masked_value_in_answer_is_never_drift() -> None:
     )
     live = _live(config={"connection_string": "********"})
     assert spec.drift(live) == {}
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(fivetran_spec)
+    assert result.attempted >= 3
+    assert result.failed == 0

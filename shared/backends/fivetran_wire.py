@@ -83,6 +83,7 @@ def reveal(value: Any) -> Any:
 
 
 def envelope(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object; ValueError (an unexpected response) for anything else."""
     body = response.json()
     if not isinstance(body, dict):
         raise ValueError(f"expected a JSON object, got {type(body).__name__}")
@@ -90,6 +91,8 @@ def envelope(response: httpx.Response) -> dict[str, Any]:
 
 
 def data_of(model: type[M]) -> Callable[[httpx.Response], M]:
+    """A parser that validates the envelope's `data` as `model`."""
+
     def parse(response: httpx.Response) -> M:
         body = envelope(response)
         # One documented answer (fingerprint approval, 201) is the object without envelope.
@@ -100,16 +103,19 @@ def data_of(model: type[M]) -> Callable[[httpx.Response], M]:
 
 
 def action_of(response: httpx.Response) -> ActionResult:
+    """Parse the `{code, message}` answer of an action."""
     return ActionResult.model_validate(envelope(response))
 
 
 def path_id(field: str, value: str) -> str:
+    """`value` quoted for a path segment; ValueError naming `field` when it is empty."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{field}: must be a non-empty string, got {value!r}")
     return quote(value, safe="")
 
 
 def check_limit(limit: int | None) -> int | None:
+    """`limit` unchanged if within 1..1000 (or None); ValueError otherwise."""
     if limit is not None and not 1 <= limit <= 1000:
         raise ValueError(f"limit: must be within 1..1000, got {limit}")
     return limit
@@ -131,6 +137,7 @@ def check_schedule(sync_frequency: int | None, daily_sync_time: str | None) -> N
 
 
 def table_scope(field: str, tables: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`{schema: [table, ...]}` checked non-empty, with duplicate table names dropped."""
     if not tables:
         raise ValueError(f"{field}: must name at least one schema")
     scope: dict[str, list[str]] = {}
@@ -145,6 +152,7 @@ def table_scope(field: str, tables: Mapping[str, Sequence[str]]) -> dict[str, li
 
 
 def body_of(**fields: Any) -> dict[str, Any]:
+    """A JSON body of the fields that are not None, with `SecretStr` values revealed."""
     return {k: reveal(v) for k, v in fields.items() if v is not None}
 
 

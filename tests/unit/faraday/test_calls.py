@@ -245,7 +245,12 @@ def test_call_sends_the_documented_request(
 def test_listings_parse_into_one_page(
     build: Callable[[FaradayBackend], Call[Page[Any]]], model: type[Any]
 ) -> None:
-    body = {Connection: connection_json, Dataset: dataset_json, Target: target_json}[model]()
+    fixtures: dict[type[Any], Callable[[], dict[str, Any]]] = {
+        Connection: connection_json,
+        Dataset: dataset_json,
+        Target: target_json,
+    }
+    body = fixtures[model]()
     _, page = _send(build(backend()), reply(200, [body, {**body, "id": "second"}]))
     assert [type(item) for item in page.items] == [model, model]
     assert [item.id for item in page.items] == [body["id"], "second"]

@@ -148,6 +148,7 @@ def test_secret_options_sent_are_scrubbed_from_error_text() -> None:
             request_json={"name": "x", "options": {"type": "postgres", "password": PASSWORD}},
         )
     )
+    assert isinstance(error, InvalidRequestError)
     assert PASSWORD not in str(error)
     assert PASSWORD not in repr(error.field_errors)
     assert "***" in error.message

@@ -484,7 +484,7 @@ async def test_server_409_on_delete_names_the_new_users(mode: str) -> None:
         pytest.param(lambda b: resume_connection(b, CONN_ID), "resume", id="resume"),
         pytest.param(lambda b: trigger_resync(b, CONN_ID), "resync", id="resync"),
         pytest.param(
-            lambda b: trigger_resync(b, CONN_ID, tables=[TableRef(schema="public", table="t")]),
+            lambda b: trigger_resync(b, CONN_ID, tables=[TableRef(schema_name="p", table="t")]),
             "resync_tables",
             id="resync-tables",
         ),
@@ -500,7 +500,7 @@ async def test_server_409_on_delete_names_the_new_users(mode: str) -> None:
             lambda b: b.trigger_sync_flow(
                 CONN_ID,
                 kind=SyncKind.SYNC,
-                tables=(TableRef(schema="s", table="t"),),
+                tables=(TableRef(schema_name="s", table="t"),),
                 force=False,
             ),
             "resync_tables",

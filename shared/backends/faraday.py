@@ -7,15 +7,18 @@
         executor.run(wait_until_ready(backend, ensured.connection.connection_id))
 
 Auth is `Authorization: Bearer <API key>`. Every endpoint under `/connections` has a
-method returning a `Call`; listings are not paginated by Faraday and come back as one
-`Page`.
+method returning a `Call` (inherited from `FaradayCalls` in faraday_calls.py); listings
+are not paginated by Faraday and come back as one `Page`. Models live in
+faraday_models.py, the error mapping in faraday_errors.py and the pure state mapping
+below in faraday_lifecycle.py.
 
 Lifecycle mapping
 -----------------
 - identity: the connection `name`. Faraday does not enforce unique names, so when the
   listing holds several connections with the name, `ensure` raises LifecycleError
   naming their ids rather than guess. A create whose answer was lost (network error,
-  5xx, 429) is looked up by name again and only re-created when truly absent.
+  5xx, 429) is looked up by name again and only re-created when truly absent. An
+  archived connection found by name is returned as it is (ensure does not unarchive).
 - drift: only non-secret options that differ from the spec are sent, as a JSON merge
   patch (`application/merge-patch+json`) with the `type` the spec requires. Secret
   options are write-only and never count as drift. A managed connection is read-only
@@ -38,8 +41,9 @@ Lifecycle mapping
   of them, and unarchive cascades upstream only, so "resume" would not undo the
   cascade. Faraday has no sync schedule to stop. `archive_connection` and
   `unarchive_connection` remain available as plain calls.
-- delete: safe by default. The datasets and targets using the connection are listed
-  first; if any remain, ConnectionInUseError names them and no DELETE is sent. A 409
+- delete: safe by default. The datasets and targets using the connection (archived
+  ones included) are listed first; if any remain, ConnectionInUseError names them and
+  no DELETE is sent. A 409
   from the DELETE is a ConnectionInUseError too; a 404 returns False with `missing_ok`.
 """
 
@@ -162,8 +166,6 @@ class FaradayBackend(FaradayCalls):
             max_connections=settings.max_connections,
             secrets=(settings.api_key.get_secret_value(),),
         )
-
-    # --- calls: one per endpoint --------------------------------------------------------
 
     # --- lifecycle flows (the calls are inherited from FaradayCalls) ------------------
 

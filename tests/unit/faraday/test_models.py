@@ -242,3 +242,32 @@ def test_spec_type() -> None:
     spec = FaradayConnectionSpec(name="x", options={"type": "snowflake"})
     assert spec.type == ConnectionType("snowflake")
     assert spec.type.is_known
+
+
+def _models_for(path: str) -> type[Any]:
+    if path.endswith("/datasets"):
+        return Dataset
+    if path.endswith("/targets"):
+        return Target
+    return Connection
+
+
+def test_every_example_response_parses() -> None:
+    # The reconstructed spec lost its examples; should a newer copy bring them back, they
+    # are parsed here too. The documents' examples always are.
+    examples: list[tuple[str, Any]] = [
+        (ex.path, ex.body)
+        for ex in SPEC.response_examples()
+        if ex.path.startswith("/connections") and str(ex.status).startswith("2")
+    ]
+    examples += [
+        ("/connections", seed_examples.LIST_CONNECTIONS_200),
+        ("/connections", seed_examples.CREATE_CONNECTION_201),
+        ("/connections/{connection_id}/datasets", seed_examples.CONNECTION_DATASETS_200),
+    ]
+    parsed = 0
+    for path, body in examples:
+        for item in body if isinstance(body, list) else [body]:
+            _models_for(path).model_validate(item)
+            parsed += 1
+    assert parsed >= 3

@@ -100,12 +100,15 @@ class FivetranSim:
         )
         self._rng = random.Random(seed)
         self.connections: dict[str, Connection] = {}
+        #: group id -> creation time; a group appears with its first connection.
+        self.groups: dict[str, float] = {}
         self._seq = 0
 
     # -- SimBackend ------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        """Every /v1/connections* route, plus the legacy /v1/connectors* aliases."""
+        """/v1/connections* routes, their legacy /v1/connectors* aliases, groups, destinations."""
+        from shared.sim.fivetran_groups import GROUP_ROUTES  # noqa: PLC0415 (they import us)
         from shared.sim.fivetran_routes import ROUTES  # noqa: PLC0415 (routes import this module)
 
         out: list[BaseRoute] = []
@@ -121,6 +124,9 @@ class FivetranSim:
                         name=f"{handler.__name__}:{prefix}",
                     )
                 )
+        for path, method, handler, versioned in GROUP_ROUTES:
+            endpoint = self._endpoint(handler, versioned=versioned)
+            out.append(Route(path, endpoint, methods=[method], name=handler.__name__))
         return out
 
     def api_key_of(self, request: Request) -> str | None:
@@ -155,11 +161,13 @@ class FivetranSim:
                 "schema_config": conn.schema_config,
             }
             out[conn.id] = record
-        return {"connections": out, "timings": self.timings.__dict__}
+        groups = {gid: self.clock.iso(created) for gid, created in self.groups.items()}
+        return {"connections": out, "groups": groups, "timings": self.timings.__dict__}
 
     def reset(self) -> None:
         """Forget every connection."""
         self.connections.clear()
+        self.groups.clear()
         self._seq = 0
 
     # -- helpers for the handlers ------------------------------------------------------

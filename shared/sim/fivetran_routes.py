@@ -28,7 +28,7 @@ from shared.sim.fivetran_schemas import (
     schemas_details,
 )
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "connections_page", "paginate"]
 
 _SENSITIVITIES = ("LOW", "NORMAL", "HIGH", "CUSTOM", "SYNC_FREQUENCY")
 _NETWORKING = ("Directly", "PrivateLink", "SshTunnel", "ProxyAgent")
@@ -188,8 +188,8 @@ def _apply_settings(conn: Connection, settings: dict[str, Any], body: dict[str, 
 # -- handlers ---------------------------------------------------------------------------
 
 
-async def list_connections(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
-    """GET: one page of connections, filtered by group_id/schema, with `next_cursor`."""
+def paginate(request: Request, items: list[Any], seq: Any) -> tuple[list[Any], str | None]:
+    """One page of `items` (in `seq` order) after the request's cursor, and the next cursor."""
     params = request.query_params
     raw_limit = params.get("limit", "100")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
@@ -201,16 +201,24 @@ async def list_connections(sim: FivetranSim, request: Request, body: Any) -> tup
             after = int(base64.urlsafe_b64decode(params["cursor"].encode()).decode())
         except ValueError:
             raise ApiError(400, f"Invalid cursor {params['cursor']!r}") from None
-    group_id, schema = params.get("group_id"), params.get("schema")
-    now = sim.now()
+    remaining = [item for item in sorted(items, key=seq) if seq(item) > after]
+    page = remaining[:limit]
+    if len(remaining) <= limit:
+        return page, None
+    return page, base64.urlsafe_b64encode(str(seq(page[-1])).encode()).decode()
+
+
+def connections_page(sim: FivetranSim, request: Request, group_id: str | None) -> dict[str, Any]:
+    """The `data` of a connection list: one page, filtered by group and exact schema name."""
+    schema = request.query_params.get("schema")
     matching = [
         conn
-        for conn in sorted(sim.connections.values(), key=lambda c: c.seq)
-        if conn.seq > after
-        and (group_id is None or conn.group_id == group_id)
+        for conn in sim.connections.values()
+        if (group_id is None or conn.group_id == group_id)
         and (schema is None or conn.schema == schema)
     ]
-    page = matching[:limit]
+    page, cursor = paginate(request, matching, lambda conn: conn.seq)
+    now = sim.now()
     items = []
     for conn in page:
         conn.catch_up(now)
@@ -220,9 +228,14 @@ async def list_connections(sim: FivetranSim, request: Request, body: Any) -> tup
         item.pop("config")
         items.append(item)
     data: dict[str, Any] = {"items": items}
-    if len(matching) > limit:
-        data["next_cursor"] = base64.urlsafe_b64encode(str(page[-1].seq).encode()).decode()
-    return _ok(data)
+    if cursor is not None:
+        data["next_cursor"] = cursor
+    return data
+
+
+async def list_connections(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+    """GET: one page of connections, filtered by group_id/schema, with `next_cursor`."""
+    return _ok(connections_page(sim, request, request.query_params.get("group_id")))
 
 
 async def create_connection(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
@@ -234,6 +247,7 @@ async def create_connection(sim: FivetranSim, request: Request, body: Any) -> tu
     group_id, service = body["group_id"], body["service"]
     if group_id.startswith("missing"):
         raise ApiError(404, f"Group with id '{group_id}' not found")
+    now = sim.now()
     settings = _validate_settings(body)
     config = dict(body.get("config") or {})
     schema = _schema_name(config)
@@ -244,7 +258,7 @@ async def create_connection(sim: FivetranSim, request: Request, body: Any) -> tu
             )
     run_tests = _bool(body, "run_setup_tests", True)
     trust = bool(_bool(body, "trust_certificates", False))
-    now = sim.now()
+    sim.groups.setdefault(group_id, now)
     conn = Connection(
         id=sim.new_id(),
         seq=sim.next_seq(),

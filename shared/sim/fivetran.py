@@ -159,6 +159,7 @@ class FivetranSim:
                 "resync_tables": conn.resync_tables,
                 "state": conn.state,
                 "schema_config": conn.schema_config,
+                "columns_to_drop": conn.columns_to_drop,
             }
             out[conn.id] = record
         groups = {gid: self.clock.iso(created) for gid, created in self.groups.items()}

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 
 from shared.sim.fivetran import ApiError, FivetranSim
-from shared.sim.fivetran_routes import connections_page, paginate
+from shared.sim.fivetran_requests import connections_page, paginate
 
 __all__ = ["GROUP_ROUTES"]
 

@@ -21,12 +21,12 @@ Outcome switches (also in docs/simulator.md):
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.sim.fivetran_setup import run_setup_tests
+
 __all__ = [
     "SYNC_FREQUENCIES",
     "Connection",
     "Timings",
-    "default_schema_config",
-    "run_setup_tests",
     "supports_state",
     "supports_table_resync",
 ]
@@ -35,7 +35,6 @@ SYNC_FREQUENCIES = (1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440)
 _SECRET_KEYS = frozenset(
     {"password", "api_key", "api_secret", "secret", "client_secret", "private_key", "token"}
 )
-_LOGIN_KEYS = ("user", "username", "password", "api_key")
 _TABLE_RESYNC_MARKERS = ("postgres", "mysql", "maria", "oracle", "sql_server", "aurora", "db2")
 _STATE_SERVICES = frozenset(
     {"connector_sdk", "aws_lambda", "azure_function", "google_cloud_function"}
@@ -63,104 +62,6 @@ def supports_table_resync(service: str) -> bool:
 def supports_state(service: str) -> bool:
     """Only Function and Connector SDK connections have a readable/writable state."""
     return service in _STATE_SERVICES
-
-
-def run_setup_tests(
-    config: dict[str, Any], *, trust_certificates: bool
-) -> tuple[str, list[dict[str, Any]]]:
-    """Decide (setup_state, setup_tests) from the config; see the module docstring."""
-    missing = sorted(key for key, value in config.items() if value is None or value == "")
-    if missing:
-        message = "Missing required field(s): " + ", ".join(missing)
-        return "incomplete", [_test("Validate configuration", "FAILED", message)]
-    host = str(config.get("host", "")).lower()
-    tests = []
-    if "untrusted_cert" in host and not trust_certificates:
-        tests.append(
-            _test(
-                "Validate certificate",
-                "FAILED",
-                "The server certificate is not trusted.",
-                {"hint": "approve the certificate or pass trust_certificates=true"},
-            )
-        )
-    if "fail" in host:
-        tests.append(
-            _test(
-                "Connecting to host",
-                "FAILED",
-                f"Could not connect to {config.get('host')!s}.",
-                {"reason": "connection refused"},
-            )
-        )
-    elif "host" in config:
-        tests.append(_test("Connecting to host", "PASSED"))
-    if any("fail" in str(config.get(key, "")).lower() for key in _LOGIN_KEYS):
-        tests.append(
-            _test(
-                "Validate Login",
-                "FAILED",
-                "Invalid login credentials.",
-                {"status": 401, "reason": "Authentication failed"},
-            )
-        )
-    else:
-        tests.append(_test("Validate Login", "PASSED"))
-    if "warn" in host:
-        tests.append(_test("Checking permissions", "WARNING", "Some tables are not readable."))
-    else:
-        tests.append(_test("Checking permissions", "PASSED"))
-    broken = any(test["status"] == "FAILED" for test in tests)
-    return ("broken" if broken else "connected"), tests
-
-
-def _test(
-    title: str, status: str, message: str | None = None, details: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": title, "status": status}
-    if message is not None:
-        out["message"] = message
-    if details is not None:
-        out["details"] = details
-    return out
-
-
-def default_schema_config(schema: str, service: str) -> dict[str, Any]:
-    """The schema tree a new connection "discovers": one schema, three enabled tables."""
-    if supports_table_resync(service):
-        schemas = {"public": _schema_entry(f"{schema}_public")}
-    else:
-        schemas = {
-            schema.split(".", maxsplit=1)[0]: _schema_entry(schema.split(".", maxsplit=1)[0])
-        }
-    return {
-        "enable_new_by_default": True,
-        "schema_change_handling": "ALLOW_ALL",
-        "schemas": schemas,
-    }
-
-
-def _schema_entry(name_in_destination: str) -> dict[str, Any]:
-    return {
-        "name_in_destination": name_in_destination,
-        "enabled": True,
-        "tables": {name: table_entry(name) for name in ("accounts", "orders", "users")},
-    }
-
-
-def table_entry(
-    name: str, *, enabled: bool = True, sync_mode: str = "SOFT_DELETE"
-) -> dict[str, Any]:
-    """A table in the schema tree, with every field the spec requires."""
-    return {
-        "name_in_destination": name,
-        "enabled": enabled,
-        "sync_mode": sync_mode,
-        "supports_columns_config": True,
-        "supports_history_mode": True,
-        "enabled_patch_settings": {"allowed": True},
-        "columns": {},
-    }
 
 
 @dataclass
@@ -207,6 +108,11 @@ class Connection:
     next_auto_at: float | None = None
     state: dict[str, Any] | None = None
     schema_config: dict[str, Any] = field(default_factory=dict)
+    #: "schema.table.column" of blocked columns to drop from the destination at the next sync.
+    columns_to_drop: list[str] = field(default_factory=list)
+    #: Approved TLS certificates and SSH fingerprints, by hash.
+    certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- outcome switches -------------------------------------------------------------
 
@@ -231,8 +137,12 @@ class Connection:
     # -- transitions ------------------------------------------------------------------
 
     def start_setup_tests(self, now: float, *, trust_certificates: bool) -> None:
-        """Run the setup tests; their results land now or after `setup_test_seconds`."""
-        results = run_setup_tests(self.config, trust_certificates=trust_certificates)
+        """Run the setup tests; their results land now or after `setup_test_seconds`.
+
+        An approved certificate counts as `trust_certificates`.
+        """
+        trusted = trust_certificates or bool(self.certificates)
+        results = run_setup_tests(self.config, trust_certificates=trusted)
         if self.timings.setup_test_seconds <= 0:
             self._apply_setup(results, now)
         else:
@@ -281,8 +191,21 @@ class Connection:
         started = self.sync_started_at
         self.cancel_sync()
         self.resync_tables = None
+        if not self.sync_fails:
+            self.columns_to_drop.clear()
         self.next_auto_at = max(started + self.sync_frequency * 60, end)
         return end
+
+    def resume_schedule(self, now: float) -> None:
+        """Automatic syncing restarts: a pending or never-run historical sync starts now."""
+        if self.syncing or self.setup_state != "connected":
+            return
+        if self.historical_pending or (self.succeeded_at is None and self.failed_at is None):
+            self.historical_pending = False
+            self.begin_sync(now, historical=True)
+        else:
+            due = self.next_auto_at if self.next_auto_at is not None else now
+            self.next_auto_at = max(due, now)
 
     def catch_up(self, now: float) -> None:
         """Apply every transition due by `now`, each at the instant it was due."""

@@ -210,3 +210,28 @@ def test_schema_patch_rejects_unknown_schemas_and_tables(fivetran: FivetranApi) 
         json={"schemas": {"public": {"enabled": True, "tables": {"nope": {"enabled": True}}}}},
     )
     assert (unknown_schema.status_code, unknown_table.status_code) == (404, 404)
+
+
+def test_only_blocked_columns_can_be_dropped(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(paused=True)["id"]
+    column = f"/v1/connections/{cid}/schemas/public/tables/users/columns/email"
+    not_blocked = fivetran.request("DELETE", column)
+    assert (not_blocked.status_code, not_blocked.json()["code"]) == (409, "Conflict")
+    unknown = fivetran.request("DELETE", column.replace("email", "nope"))
+    assert unknown.status_code == 404
+    fivetran.request("PATCH", column, json={"enabled": False})
+    assert fivetran.request("DELETE", column).status_code == 200
+    pending = fivetran.sim.state()["backends"]["fivetran"]["connections"][cid]["sim"]
+    assert pending["columns_to_drop"] == ["public.users.email"]
+    bad = fivetran.post(cid, "schemas/drop-columns", {"schemas": {"public": {"tables": {}}}})
+    assert bad.status_code == 400
+
+
+def test_an_approved_certificate_lets_the_certificate_test_pass(fivetran: FivetranApi) -> None:
+    cid = fivetran.create({"schema_prefix": "c", "host": "untrusted_cert.db"}, paused=True)["id"]
+    assert fivetran.get(cid)["status"]["setup_state"] == "broken"
+    missing = fivetran.post(cid, "certificates", {"hash": "h1"})
+    assert missing.status_code == 400
+    fivetran.post(cid, "certificates", {"hash": "h1", "encoded_cert": "MIIC"})
+    retested = fivetran.post(cid, "test", {}).json()["data"]
+    assert retested["status"]["setup_state"] == "connected"

@@ -24,6 +24,26 @@ SERVED = {
     ("PATCH", "/v1/connections/{connectionId}/schemas"),
     ("POST", "/v1/connections/{connectionId}/schemas/reload"),
     ("POST", "/v1/connections/{connectionId}/schemas/tables/resync"),
+    ("PATCH", "/v1/connections/{connectionId}/schemas/{schemaName}"),
+    ("PATCH", "/v1/connections/{connectionId}/schemas/{schemaName}/tables/{tableName}"),
+    (
+        "PATCH",
+        "/v1/connections/{connectionId}/schemas/{schemaName}/tables/{tableName}/columns/{columnName}",
+    ),
+    (
+        "DELETE",
+        "/v1/connections/{connectionId}/schemas/{schemaName}/tables/{tableName}/columns/{columnName}",
+    ),
+    ("GET", "/v1/connections/{connectionId}/schemas/{schema}/tables/{table}/columns"),
+    ("POST", "/v1/connections/{connectionId}/schemas/drop-columns"),
+    ("GET", "/v1/connections/{connectionId}/certificates"),
+    ("POST", "/v1/connections/{connectionId}/certificates"),
+    ("GET", "/v1/connections/{connectionId}/certificates/{hash}"),
+    ("DELETE", "/v1/connections/{connectionId}/certificates/{hash}"),
+    ("GET", "/v1/connections/{connectionId}/fingerprints"),
+    ("POST", "/v1/connections/{connectionId}/fingerprints"),
+    ("GET", "/v1/connections/{connectionId}/fingerprints/{hash}"),
+    ("DELETE", "/v1/connections/{connectionId}/fingerprints/{hash}"),
 }
 
 
@@ -86,6 +106,32 @@ def test_tour_of_every_endpoint_validates_against_the_spec(fivetran: FivetranApi
     ).json()["data"]
     assert patched["schemas"]["public"]["tables"]["users"]["enabled"] is False
     assert fivetran.post(cid, "schemas/reload", {"exclude_mode": "PRESERVE"}).status_code == 200
+    base = f"/v1/connections/{cid}/schemas/public"
+    fivetran.request("PATCH", base, json={"enabled": True})
+    fivetran.request(
+        "PATCH", f"{base}/tables/orders", json={"enabled": True, "sync_mode": "HISTORY"}
+    )
+    column = fivetran.request(
+        "PATCH", f"{base}/tables/orders/columns/email", json={"enabled": False}
+    )
+    assert column.json()["data"]["schemas"]["public"]["tables"]["orders"]["columns"]["email"] == {
+        "name_in_destination": "email",
+        "enabled": False,
+        "hashed": False,
+        "enabled_patch_settings": {"allowed": True},
+    }
+    columns = fivetran.request("GET", f"{base}/tables/orders/columns").json()["data"]["columns"]
+    assert sorted(columns) == ["email", "id", "name", "updated_at"]
+    assert fivetran.request("DELETE", f"{base}/tables/orders/columns/email").status_code == 200
+    drop = {"schemas": {"public": {"tables": {"orders": {"columns": ["email"]}}}}}
+    assert fivetran.post(cid, "schemas/drop-columns", drop).status_code == 200
+    for kind, material in (("certificates", "encoded_cert"), ("fingerprints", "public_key")):
+        approved = fivetran.post(cid, kind, {"hash": "abc123", material: "MIIB..."})
+        assert approved.json()["data"]["hash"] == "abc123"
+        listed = fivetran.request("GET", f"/v1/connections/{cid}/{kind}").json()["data"]
+        assert [item["hash"] for item in listed["items"]] == ["abc123"]
+        assert fivetran.request("GET", f"/v1/connections/{cid}/{kind}/abc123").status_code == 200
+        assert fivetran.request("DELETE", f"/v1/connections/{cid}/{kind}/abc123").status_code == 200
     precreated = fivetran.post(
         cid,
         "schemas",

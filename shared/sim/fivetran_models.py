@@ -1,21 +1,15 @@
-"""Fivetran connections as simulated records: setup tests, the sync state machine, JSON.
+"""Fivetran connections as simulated records: the sync state machine and their JSON.
 
 Time only moves forward, so a connection is brought up to date lazily: `catch_up(now)`
 replays every transition due since it was last looked at (setup tests finishing,
 syncs ending, rescheduled syncs starting, scheduled syncs), in order, at the simulated
 instants they were due. Nothing here does I/O.
 
-Outcome switches (also in docs/simulator.md):
-
-- Setup tests: a config value that is null or "" leaves setup `incomplete`; a `host`
-  containing "fail" fails "Connecting to host" and a `user`/`username`/`password`/
-  `api_key` containing "fail" fails "Validate Login" (setup `broken`); a `host`
-  containing "untrusted_cert" fails "Validate certificate" unless `trust_certificates`;
-  a `host` containing "warn" gives a WARNING (still `connected`).
-- Syncs: `config.sim_sync_outcome` = "succeed" | "fail" | "reschedule" decides; without
-  it, a schema name containing "fail_sync" fails every sync and one containing "quota"
-  makes every sync wait `reschedule_seconds` in `rescheduled` first. A connection whose
-  setup is not `connected` fails its syncs.
+Sync outcome switches (setup-test switches are in `fivetran_setup`; both are in
+docs/simulator.md): `config.sim_sync_outcome` = "succeed" | "fail" | "reschedule"
+decides; without it, a schema name containing "fail_sync" fails every sync and one
+containing "quota" makes every sync wait `reschedule_seconds` in `rescheduled` first.
+A connection whose setup is not `connected` fails its syncs.
 """
 
 from dataclasses import dataclass, field

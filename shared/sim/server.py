@@ -113,7 +113,9 @@ def uvicorn_config(app: Starlette, *, log_level: str = "warning") -> uvicorn.Con
         log_config=None,  # leave the host application's logging alone
         timeout_keep_alive=30,
     )
-    logging.getLogger("uvicorn.error").addFilter(_ExpectedAbortFilter())
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _ExpectedAbortFilter) for f in logger.filters):
+        logger.addFilter(_ExpectedAbortFilter())
     return config
 
 

@@ -93,3 +93,11 @@ def test_bad_admin_input_is_a_400(conn_sim: SimServer, method: str, path: str, b
 def test_malformed_admin_json_is_a_400(conn_sim: SimServer) -> None:
     answer = httpx.post(f"{conn_sim.url}/_sim/clock/advance", content=b"{")
     assert (answer.status_code, "malformed JSON" in answer.json()["error"]) == (400, True)
+
+
+def test_reset_replays_the_same_seeded_ids(fivetran: FivetranApi) -> None:
+    first = [fivetran.create({"schema_prefix": f"s{i}"}, paused=True)["id"] for i in range(3)]
+    fivetran.sim.reset()
+    again = [fivetran.create({"schema_prefix": f"s{i}"}, paused=True)["id"] for i in range(3)]
+    assert again == first
+    assert len(set(first)) == 3

@@ -98,6 +98,7 @@ class FivetranSim:
             historical_sync_seconds=historical_sync_seconds,
             reschedule_seconds=reschedule_seconds,
         )
+        self._seed = seed
         self._rng = random.Random(seed)
         self.connections: dict[str, Connection] = {}
         #: group id -> creation time; a group appears with its first connection.
@@ -166,7 +167,8 @@ class FivetranSim:
         return {"connections": out, "groups": groups, "timings": self.timings.__dict__}
 
     def reset(self) -> None:
-        """Forget every connection."""
+        """Forget every connection and group; ids start over (the same ones, given a seed)."""
+        self._rng = random.Random(self._seed)
         self.connections.clear()
         self.groups.clear()
         self._seq = 0

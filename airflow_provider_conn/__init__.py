@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 
 
 def get_provider_info() -> dict[str, Any]:
-    """Describe this provider to Airflow's provider manager (the `apache_airflow_provider` entry point)."""
+    """Describe this provider to Airflow (via the `apache_airflow_provider` entry point)."""
     return {
         "package-name": "conn-providers",
         "name": "Connection lifecycle (Fivetran, Faraday, connections hub)",

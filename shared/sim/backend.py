@@ -51,4 +51,3 @@ class SimBackend(Protocol):
     def reset(self) -> None:
         """Forget every resource (keys and settings stay)."""
         ...
-

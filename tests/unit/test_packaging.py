@@ -28,9 +28,11 @@ def test_shared_never_imports_an_orchestrator(statement: str) -> None:
 
 
 def test_airflow_finds_the_provider_through_its_entry_point() -> None:
-    (ep,) = [e for e in entry_points(group="apache_airflow_provider") if e.value.startswith(
-        "airflow_provider_conn"
-    )]
+    (ep,) = [
+        e
+        for e in entry_points(group="apache_airflow_provider")
+        if e.value.startswith("airflow_provider_conn")
+    ]
     info = ep.load()()
     assert info["package-name"] == "conn-providers"
     assert info["name"]

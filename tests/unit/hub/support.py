@@ -212,24 +212,32 @@ def run_flow(
     """Drive `flow` through a SyncExecutor or an AsyncExecutor over MockTransport(handler)."""
     record = sleeps if sleeps is not None else []
     transport = httpx.MockTransport(handler)
+    # Simulated time: each sleep is recorded and moves the wall clock that waits read,
+    # so a wait reaches its deadline after its sleeps, never by real time passing. The
+    # monotonic clock stays frozen, so retry waits come out exactly as the vendor asked.
+    wall = [1_700_000_000.0]
 
-    # A frozen monotonic clock: the fake sleeps below do not advance time, so waits
-    # computed by the executor come out exactly as the vendor asked.
+    def clock() -> float:
+        return wall[0]
+
     def frozen() -> float:
         return 1000.0
 
+    def sync_sleep(seconds: float) -> None:
+        record.append(seconds)
+        wall[0] += seconds
+
+    timing: dict[str, Any] = {"monotonic": frozen, "clock": clock}
     if mode == "sync":
-        with SyncExecutor(
-            backend.profile(), transport=transport, sleep=record.append, monotonic=frozen
-        ) as ex:
+        with SyncExecutor(backend.profile(), transport=transport, sleep=sync_sleep, **timing) as ex:
             return ex.run(flow)
 
     async def sleep(seconds: float) -> None:
-        record.append(seconds)
+        sync_sleep(seconds)
 
     async def drive() -> T:
         async with AsyncExecutor(
-            backend.profile(), transport=transport, sleep=sleep, monotonic=frozen
+            backend.profile(), transport=transport, sleep=sleep, **timing
         ) as ex:
             return await ex.run(flow)
 

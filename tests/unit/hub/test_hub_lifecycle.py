@@ -16,6 +16,7 @@ from shared.errors import (
     NotFoundError,
     ServerError,
     UnsupportedStepError,
+    WaitTimeoutError,
 )
 from shared.lifecycle import (
     ReadinessState,
@@ -34,8 +35,9 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
+from shared.waiting import WaitPolicy
 
-from .support import MODES, SECRET, FakeHub, Mode, make_backend, run_flow
+from .support import MODES, SECRET, FakeHub, Mode, connection, make_backend, run_flow
 
 pytestmark = pytest.mark.parametrize("mode", MODES)
 
@@ -279,6 +281,31 @@ def test_waiting_on_a_disabled_connection_fails_at_once(mode: Mode) -> None:
     with pytest.raises(ConnectionFailedError, match="disabled"):
         run_flow(mode, BACKEND, hub, wait_until_ready(BACKEND, "c-1"))
     assert hub.sent() == ["GET /api/v1/connections/c-1"]
+
+
+def test_wait_polls_through_verifying_until_verified(mode: Mode) -> None:
+    hub = FakeHub()
+    hub.add(status="verified")
+    verifying = connection(status="verifying")
+    hub.fail[("GET", "/connections/c-1")] = [httpx.Response(200, json=verifying)] * 2
+    sleeps: list[float] = []
+    policy = WaitPolicy(poll_interval=10, backoff=2.0, max_poll_interval=15, timeout=600)
+    ready = run_flow(mode, BACKEND, hub, wait_until_ready(BACKEND, "c-1", policy=policy), sleeps)
+
+    assert ready.state is ReadinessState.READY
+    assert sleeps == [10.0, 15.0]
+    assert hub.sent() == ["GET /api/v1/connections/c-1"] * 3
+
+
+def test_wait_on_a_never_verified_connection_times_out(mode: Mode) -> None:
+    hub = FakeHub()
+    hub.add()
+    sleeps: list[float] = []
+    policy = WaitPolicy(poll_interval=20, backoff=1.0, max_poll_interval=20, timeout=60)
+    with pytest.raises(WaitTimeoutError, match=r"c-1 not ready: deadline .* passed while pending"):
+        run_flow(mode, BACKEND, hub, wait_until_ready(BACKEND, "c-1", policy=policy), sleeps)
+    assert sleeps == [20.0, 20.0, 20.0]
+    assert len(hub.requests) == 4
 
 
 def test_pause_disables_and_resume_reactivates(mode: Mode) -> None:

@@ -18,7 +18,9 @@ Lifecycle mapping (details in `fivetran_state`):
   absent. A 409 on create, or a create whose answer was lost (network error,
   5xx, 429), is followed by a new look-up; only a connection that is truly
   absent is created again. Drifted non-secret settings are PATCHed (only the
-  drifted fields; masked secrets never count as drift).
+  drifted fields; masked secrets never count as drift). Config is compared with
+  GET details when the list item lacks a key the spec sets (list items may
+  leave `config` out).
 - verify: POST /v1/connections/{id}/test, then readiness of the answer.
 - readiness: ready = setup_state "connected"; failed = "broken" or any setup
   test FAILED / JOB_FAILED (reason: their titles and messages); else pending.
@@ -131,6 +133,10 @@ class FivetranBackend(FivetranApi):
                 f"{live.service} connection, not {spec.service}",
                 backend=BACKEND,
             )
+        if update and any(key not in live.config for key in spec.compared_config_keys()):
+            # A list item may leave `config` out (the definition marks it optional and
+            # types every value an object); the details answer carries the real values.
+            live = yield self.connection_details(live.id)
         patch = spec.drift(live) if update else {}
         if patch:
             live = yield self.modify_connection(live.id, **patch)

@@ -161,6 +161,14 @@ class FivetranConnectionSpec(BaseModel):
         _collect(self.auth, found, secret=True)
         return tuple(dict.fromkeys(found))
 
+    def compared_config_keys(self) -> tuple[str, ...]:
+        """The `config` keys drift is judged on: neither identity keys nor secrets."""
+        return tuple(
+            key
+            for key, wanted in self.config.items()
+            if key not in IDENTITY_CONFIG_KEYS and not _secret(key, wanted)
+        )
+
     def drift(self, live: Connection) -> dict[str, Any]:
         """The PATCH fields that bring `live` back to this spec; empty when nothing drifted.
 

@@ -279,7 +279,7 @@ def wait_until_ready(
             backend=backend.name,
         ),
         on_timeout=lambda r, why: WaitTimeoutError(
-            f"connection {connection_id} not ready: {why} (last state {r.state.value})",
+            f"connection {connection_id} not ready: {why} ({_last(r.state.value, r.reason)})",
             backend=backend.name,
         ),
     )
@@ -308,9 +308,14 @@ def wait_for_sync(
             f"{what} failed: {why or 'no reason given'}", backend=backend.name
         ),
         on_timeout=lambda o, why: WaitTimeoutError(
-            f"{what} not finished: {why} (last state {o.state.value})", backend=backend.name
+            f"{what} not finished: {why} ({_last(o.state.value, o.reason)})",
+            backend=backend.name,
         ),
     )
+
+
+def _last(state: str, reason: str | None) -> str:
+    return f"last state {state}: {reason}" if reason else f"last state {state}"
 
 
 def _check_handle(backend: "Backend", handle: SyncHandle) -> None:

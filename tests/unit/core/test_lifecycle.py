@@ -177,10 +177,13 @@ def test_wait_until_ready_raises_the_failure_reason() -> None:
         ex.run(wait_until_ready(ToyBackend(), "c1", policy=FAST))
 
 
-def test_wait_until_ready_times_out_at_the_deadline() -> None:
-    server = StateServer(*[{"readiness": "pending"}] * 100)
+def test_wait_until_ready_times_out_at_the_deadline_with_the_last_reason() -> None:
+    server = StateServer(*[{"readiness": "pending", "reason": "needs_verification"}] * 100)
     time = FakeTime()
-    with _sync_executor(server, time) as ex, pytest.raises(WaitTimeoutError, match="not ready"):
+    with (
+        _sync_executor(server, time) as ex,
+        pytest.raises(WaitTimeoutError, match="last state pending: needs_verification"),
+    ):
         ex.run(wait_until_ready(ToyBackend(), "c1", policy=FAST))
     assert time.now == 1_060.0
 

@@ -30,7 +30,8 @@ Lifecycle mapping (details in `fivetran_state`):
   moved past both before-values and the connection is not syncing (a resync
   also needs is_historical_sync false again); failed when failed_at moved past
   them and is the later one; rescheduled when sync_state is "rescheduled"
-  (until status.rescheduled_for); running otherwise.
+  (until status.rescheduled_for; a `manual` connection's sync is triggered
+  again once that time has passed, as Fivetran expects); running otherwise.
 - pause / resume: PATCH paused true / false. delete: DELETE (404 -> False when
   missing_ok).
 """
@@ -40,7 +41,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from shared.backends.fivetran_api import FivetranApi, FivetranSettings
-from shared.backends.fivetran_models import Connection
+from shared.backends.fivetran_models import Connection, ScheduleType
 from shared.backends.fivetran_spec import FivetranConnectionSpec
 from shared.backends.fivetran_state import (
     connection_info,
@@ -65,6 +66,7 @@ from shared.lifecycle import (
     SyncHandle,
     SyncKind,
     SyncOutcome,
+    SyncState,
     TableRef,
 )
 from shared.pagination import find_in_pages
@@ -222,9 +224,25 @@ class FivetranBackend(FivetranApi):
         )
 
     def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
-        """Read the connection once and compare it with the handle's before-state."""
+        """Read the connection once and compare it with the handle's before-state.
+
+        A rescheduled sync of a `manual` connection does not restart by itself:
+        Fivetran expects it to be triggered again once `rescheduled_for` has
+        passed, so this flow does that (POST /sync) and reads the connection again.
+        """
         connection = yield self.connection_details(handle.connection_id)
-        return sync_outcome_of(handle, connection)
+        outcome = sync_outcome_of(handle, connection)
+        due = outcome.rescheduled_until
+        if (
+            outcome.state is SyncState.RESCHEDULED
+            and connection.schedule_type == ScheduleType.MANUAL
+            and due is not None
+            and due.timestamp() <= (yield NOW)
+        ):
+            yield self.sync_connection(handle.connection_id)
+            connection = yield self.connection_details(handle.connection_id)
+            outcome = sync_outcome_of(handle, connection)
+        return outcome
 
     # --- pause, resume, delete -------------------------------------------------------
 

@@ -1,0 +1,247 @@
+"""Helpers for the integration tests: the shared client against a real `SimServer`.
+
+`Driver` runs flows through a `SyncExecutor` or an `AsyncExecutor` (mode "sync" or
+"async") with the same test code. Its executor answers `NOW` with the simulator's
+clock: the simulator runs its clock fast, so vendor timestamps (`rescheduled_for`,
+`succeeded_at`) are in simulated time and a wait's deadline must be too. Sleeps are
+real (and recorded), so retries and Retry-After waits really happen.
+"""
+
+import asyncio
+import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from pydantic import SecretStr
+
+from shared.backends.base import Backend
+from shared.backends.faraday import FaradayBackend, FaradaySettings
+from shared.backends.faraday_models import FaradayConnectionSpec
+from shared.backends.fivetran import FivetranBackend, FivetranSettings
+from shared.backends.fivetran_spec import FivetranConnectionSpec
+from shared.backends.hub import HubBackend, HubSettings
+from shared.backends.hub_models import HubConnectionSpec
+from shared.calls import Call, Flow
+from shared.http import AsyncExecutor, ExecutorStats, SyncExecutor
+from shared.retry import RetryPolicy
+from shared.sim.server import SimServer
+from shared.waiting import WaitPolicy
+
+__all__ = [
+    "BACKENDS",
+    "CREATE_ROUTE",
+    "DETAILS_ROUTE",
+    "FAST_RETRY",
+    "MODES",
+    "WAIT",
+    "Driver",
+    "connection_ids",
+    "make_backend",
+    "make_spec",
+    "requests_total",
+]
+
+T = TypeVar("T")
+
+BACKENDS = ("fivetran", "faraday", "hub")
+MODES = ("sync", "async")
+
+#: Route templates as the simulator counts them (`SimServer.count`).
+CREATE_ROUTE = {
+    "fivetran": "/v1/connections",
+    "faraday": "/v1/connections",
+    "hub": "/api/v1/connections",
+}
+DETAILS_ROUTE = {
+    "fivetran": "/v1/connections/{connectionId}",
+    "faraday": "/v1/connections/{connection_id}",
+    "hub": "/api/v1/connections/{connection_uuid}",
+}
+
+#: Retries that keep the suite quick: a few hundredths of a second between attempts.
+FAST_RETRY = RetryPolicy(backoff_initial=0.01, backoff_max=0.05, deadline=30)
+#: Poll often; the deadline is in simulated seconds (the executor's clock is the simulator's).
+WAIT = WaitPolicy(poll_interval=0.02, max_poll_interval=0.2, backoff=1.5, timeout=7200)
+
+
+def make_backend(
+    name: str,
+    server: SimServer,
+    *,
+    key: str | None = None,
+    secret: str | None = None,
+    retry: RetryPolicy = FAST_RETRY,
+) -> Backend:
+    """A client backend pointed at `server`; `key`/`secret` replace the accepted credentials."""
+    creds = server.credentials
+    if name == "fivetran":
+        return FivetranBackend(
+            FivetranSettings(
+                api_key=SecretStr(key or creds.fivetran_api_key),
+                api_secret=SecretStr(secret or creds.fivetran_api_secret),
+                base_url=server.base_url("fivetran"),
+                retry=retry,
+            )
+        )
+    if name == "faraday":
+        return FaradayBackend(
+            FaradaySettings(
+                api_key=SecretStr(key or creds.faraday_api_key),
+                base_url=server.base_url("faraday"),
+                retry=retry,
+            )
+        )
+    if name == "hub":
+        return HubBackend(
+            HubSettings(
+                token=SecretStr(key or creds.hub_token),
+                base_url=server.base_url("hub"),
+                retry=retry,
+            )
+        )
+    raise ValueError(f"backend: unknown {name!r}")
+
+
+def make_spec(
+    name: str,
+    *,
+    label: str = "it_postgres",
+    host: str = "db.example.com",
+    password: str = "pw-not-a-secret",
+    extra: dict[str, Any] | None = None,
+) -> Any:
+    """A postgres connection spec for `name`; `label` is its identity (name / schema name).
+
+    `host` and `password` steer the simulators' outcome switches (a value containing
+    "fail" fails setup tests, the build or the verification); `extra` is merged into
+    Fivetran's config, Faraday's options or the hub's config.
+    """
+    if name == "fivetran":
+        return FivetranConnectionSpec(
+            group_id="it_group",
+            service="postgres",
+            schema_name=label,
+            config={
+                "host": host,
+                "port": 5432,
+                "database": "shop",
+                "user": "loader",
+                "password": password,
+                "update_method": "XMIN",
+                **(extra or {}),
+            },
+            run_setup_tests=True,
+        )
+    if name == "faraday":
+        return FaradayConnectionSpec(
+            name=label,
+            options={
+                "type": "postgres",
+                "host": host,
+                "port": 5432,
+                "database": "shop",
+                "schema": "public",
+                "user": "loader",
+                "password": password,
+                **(extra or {}),
+            },
+        )
+    if name == "hub":
+        return HubConnectionSpec(
+            name=label,
+            provider="postgres",
+            visibility="private",
+            config={"host": host, "port": 5432, "database": "shop", **(extra or {})},
+            credentials={"username": SecretStr("loader"), "password": SecretStr(password)},
+        )
+    raise ValueError(f"backend: unknown {name!r}")
+
+
+def connection_ids(server: SimServer, name: str) -> list[str]:
+    """Ids of the connections the simulator holds for backend `name` (its admin dump)."""
+    dumped = server.state()["backends"][name]["connections"]
+    if isinstance(dumped, dict):  # Fivetran keys its dump by id
+        return sorted(dumped)
+    return sorted(str(c["id"]) for c in dumped)
+
+
+def requests_total(server: SimServer) -> int:
+    """Vendor requests the simulator has counted since its last reset."""
+    return sum(int(row["count"]) for row in server.request_counts())
+
+
+class Driver:
+    """One executor, sync or async, whose `run`/`call` look synchronous to the test."""
+
+    def __init__(self, mode: str, backend: Backend, server: SimServer) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
+        self.mode = mode
+        self.backend = backend
+        #: Every sleep the executor asked for, in seconds (retries, Retry-After, polls).
+        self.sleeps: list[float] = []
+        profile = backend.profile()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sync: SyncExecutor | None = None
+        self._async: AsyncExecutor | None = None
+        if mode == "sync":
+            self._sync = SyncExecutor(profile, sleep=self._sleep, clock=server.clock.now)
+        else:
+            self._loop = asyncio.new_event_loop()
+            self._async = AsyncExecutor(profile, sleep=self._asleep, clock=server.clock.now)
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        time.sleep(seconds)
+
+    async def _asleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.sleep(seconds)
+
+    @property
+    def stats(self) -> ExecutorStats:
+        """Calls and HTTP requests the executor made (retries included)."""
+        executor = self._sync or self._async
+        assert executor is not None
+        return executor.stats
+
+    def _wait(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        assert self._loop is not None
+        return self._loop.run_until_complete(coroutine)
+
+    def run(self, flow: Flow[T]) -> T:
+        """Drive `flow` to its end with this driver's executor."""
+        if self._sync is not None:
+            return self._sync.run(flow)
+        assert self._async is not None
+        return self._wait(self._async.run(flow))
+
+    def call(self, call: Call[T]) -> T:
+        """Send one call (with retries)."""
+        if self._sync is not None:
+            return self._sync.call(call)
+        assert self._async is not None
+        return self._wait(self._async.call(call))
+
+    def gather(self, calls: list[Call[T]], *, threads: int = 8) -> list[T]:
+        """Send `calls` concurrently: threads sharing the sync executor, or asyncio.gather."""
+        if self._sync is not None:
+            sync = self._sync
+            with ThreadPoolExecutor(threads) as pool:
+                return list(pool.map(sync.call, calls))
+        executor = self._async
+        assert executor is not None
+
+        async def all_of() -> list[T]:
+            return list(await asyncio.gather(*(executor.call(c) for c in calls)))
+
+        return self._wait(all_of())
+
+    def close(self) -> None:
+        """Close the executor's connections (and the event loop in async mode)."""
+        if self._sync is not None:
+            self._sync.close()
+        if self._async is not None and self._loop is not None:
+            self._loop.run_until_complete(self._async.aclose())
+            self._loop.close()

@@ -37,7 +37,10 @@ def sim(conn_sim: SimServer) -> SimServer:
 
 @pytest.fixture
 def drivers(sim: SimServer) -> Iterator[DriverFactory]:
-    """`drivers(backend_name, mode, **make_backend_kwargs)` -> a `Driver`, closed afterwards."""
+    """`drivers(backend_name, mode, **make_backend_kwargs)` -> a `Driver`, closed afterwards.
+
+    Afterwards the traffic of every driver must have matched the vendor's definition.
+    """
     made: list[Driver] = []
 
     def build(name: str, mode: str, **kwargs: Any) -> Driver:
@@ -48,3 +51,5 @@ def drivers(sim: SimServer) -> Iterator[DriverFactory]:
     yield build
     for driver in made:
         driver.close()
+    departures = [v for driver in made for v in driver.audit.violations]
+    assert not departures, "traffic that departs from the definition:\n" + "\n".join(departures)

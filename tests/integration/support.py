@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import httpx
 from pydantic import SecretStr
 
 from shared.backends.base import Backend
@@ -27,6 +28,7 @@ from shared.http import AsyncExecutor, ExecutorStats, SyncExecutor
 from shared.retry import RetryPolicy
 from shared.sim.server import SimServer
 from shared.waiting import WaitPolicy
+from tests.integration.audit import SpecAudit
 
 __all__ = [
     "BACKENDS",
@@ -181,15 +183,29 @@ class Driver:
         self.backend = backend
         #: Every sleep the executor asked for, in seconds (retries, Retry-After, polls).
         self.sleeps: list[float] = []
+        #: Where the traffic departed from the vendor's definition (Fivetran, Faraday).
+        self.audit = SpecAudit(backend.name)
         profile = backend.profile()
+        options = profile.client_options()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sync: SyncExecutor | None = None
         self._async: AsyncExecutor | None = None
+        # The executors leave clients they were given open: close() closes these.
+        self._clients: list[httpx.Client] = []
+        self._aclients: list[httpx.AsyncClient] = []
         if mode == "sync":
-            self._sync = SyncExecutor(profile, sleep=self._sleep, clock=server.clock.now)
+            client = httpx.Client(**options, event_hooks=self.audit.sync_hooks())
+            self._clients.append(client)
+            self._sync = SyncExecutor(
+                profile, client=client, sleep=self._sleep, clock=server.clock.now
+            )
         else:
             self._loop = asyncio.new_event_loop()
-            self._async = AsyncExecutor(profile, sleep=self._asleep, clock=server.clock.now)
+            aclient = httpx.AsyncClient(**options, event_hooks=self.audit.async_hooks())
+            self._aclients.append(aclient)
+            self._async = AsyncExecutor(
+                profile, client=aclient, sleep=self._asleep, clock=server.clock.now
+            )
 
     def _sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -239,9 +255,10 @@ class Driver:
         return self._wait(all_of())
 
     def close(self) -> None:
-        """Close the executor's connections (and the event loop in async mode)."""
-        if self._sync is not None:
-            self._sync.close()
-        if self._async is not None and self._loop is not None:
-            self._loop.run_until_complete(self._async.aclose())
+        """Close the client's connections (and the event loop in async mode)."""
+        for client in self._clients:
+            client.close()
+        if self._loop is not None:
+            for aclient in self._aclients:
+                self._loop.run_until_complete(aclient.aclose())
             self._loop.close()

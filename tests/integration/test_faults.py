@@ -109,7 +109,8 @@ def test_rate_limited_burst_waits_and_every_call_succeeds(
     driver = drivers(name, mode)
     backend = driver.backend
     connection_id = driver.run(ensure_connection(backend, make_spec(name))).connection.connection_id
-    sim.set_rate_limit(RateLimit(rate=20, burst=4))
+    # A slow refill: eight concurrent calls cannot all fit, however the threads run.
+    sim.set_rate_limit(RateLimit(rate=4, burst=4))
     details = getattr(backend, DETAILS_CALL[name])
 
     results = driver.gather([details(connection_id) for _ in range(8)])

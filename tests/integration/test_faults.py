@@ -4,7 +4,20 @@ duplicated. Every fault comes from the simulator's fault plan or rate limiter.
 
 import pytest
 
-from shared.lifecycle import ReadinessState, ensure_connection, get_readiness
+from shared.lifecycle import (
+    ReadinessState,
+    Step,
+    SyncState,
+    delete_connection,
+    ensure_connection,
+    get_readiness,
+    pause_connection,
+    resume_connection,
+    trigger_sync,
+    verify_connection,
+    wait_for_sync,
+    wait_until_ready,
+)
 from shared.sim.faults import FaultPlan, FaultRule
 from shared.sim.ratelimit import RateLimit
 from shared.sim.server import SimServer
@@ -14,6 +27,7 @@ from tests.integration.support import (
     CREATE_ROUTE,
     DETAILS_ROUTE,
     MODES,
+    WAIT,
     connection_ids,
     make_spec,
 )
@@ -121,3 +135,53 @@ def test_rate_limited_burst_waits_and_every_call_succeeds(
     # The simulator asks for one second (Retry-After: 1); the client waited before retrying
     # (a hair less than the second by the time it sleeps).
     assert any(seconds > 0.9 for seconds in driver.sleeps)
+
+
+def _storm(seed: int, name: str) -> FaultPlan:
+    """Seeded faults on everything the client may resend, and one lost create."""
+    return FaultPlan(
+        [
+            FaultRule("error", 502, times=1, method="GET"),  # at least one, whatever the draws
+            FaultRule(
+                "commit_then_lose", times=1, method="POST", path=f"/{name}{CREATE_ROUTE[name]}"
+            ),
+            FaultRule("error", 503, probability=0.1, method="GET"),
+            FaultRule("drop", probability=0.05, method="GET"),
+            FaultRule("malformed_json", probability=0.05, method="GET"),
+            FaultRule("error", 502, probability=0.1, method="PATCH"),
+            FaultRule("drop", probability=0.1, method="DELETE"),
+        ],
+        seed=seed,
+    )
+
+
+@pytest.mark.parametrize("mode", MODE_PARAMS)
+@pytest.mark.parametrize("name", BACKEND_PARAMS)
+def test_the_lifecycle_survives_a_storm_of_faults(
+    sim: SimServer, drivers: DriverFactory, name: str, mode: str
+) -> None:
+    driver = drivers(name, mode)
+    backend = driver.backend
+    caps = backend.capabilities
+    sim.set_faults(_storm(seed=1, name=name))
+
+    ensured = driver.run(ensure_connection(backend, make_spec(name)))
+    connection_id = ensured.connection.connection_id
+    assert driver.run(ensure_connection(backend, make_spec(name))).created is False
+    if Step.VERIFY in caps:
+        driver.run(verify_connection(backend, connection_id))
+    ready = driver.run(wait_until_ready(backend, connection_id, policy=WAIT))
+    assert ready.state is ReadinessState.READY
+    if Step.SYNC in caps:
+        handle = driver.run(trigger_sync(backend, connection_id))
+        assert driver.run(wait_for_sync(backend, handle, policy=WAIT)).state is SyncState.SUCCEEDED
+    if Step.PAUSE in caps:
+        assert driver.run(pause_connection(backend, connection_id)).paused is True
+        assert driver.run(resume_connection(backend, connection_id)).paused is False
+    assert driver.run(delete_connection(backend, connection_id)) is True
+
+    fired = sim.state()["faults"]["fired"]
+    assert fired["commit_then_lose"] == 1
+    assert fired["error"] >= 1
+    assert driver.stats.retries > 0
+    assert connection_ids(sim, name) == []

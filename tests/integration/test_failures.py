@@ -192,9 +192,16 @@ def test_rescheduled_past_the_deadline_times_out_at_once(
 # --- authentication --------------------------------------------------------------------
 
 WRONG_KEY = "wrong-key-0a1b2c3d4e5f"
+# The hub answers FastAPI's {"detail": "..."}: no vendor code, the detail is the message.
 AUTH_CASES = [
     pytest.param(
-        "fivetran", WRONG_KEY, AuthenticationError, 401, "AuthFailed", id="fivetran-wrong"
+        "fivetran",
+        WRONG_KEY,
+        AuthenticationError,
+        401,
+        "AuthFailed",
+        "Invalid API key or secret",
+        id="fivetran-wrong",
     ),
     pytest.param(
         "fivetran",
@@ -202,6 +209,7 @@ AUTH_CASES = [
         AuthenticationError,
         401,
         "AuthFailed",
+        "has expired",  # the simulator names the key here; the client scrubs it
         id="fivetran-expired",
     ),
     pytest.param(
@@ -210,6 +218,7 @@ AUTH_CASES = [
         PermissionDeniedError,
         403,
         "INVALID_AUTHORIZATION",
+        "does not grant access",
         id="faraday-wrong",
     ),
     pytest.param(
@@ -218,18 +227,24 @@ AUTH_CASES = [
         AuthenticationError,
         401,
         "EXPIRED_API_KEY",
+        "has expired",
         id="faraday-expired",
     ),
-    # The hub answers FastAPI's {"detail": "..."}: no vendor code, the detail is the message.
-    pytest.param("hub", WRONG_KEY, AuthenticationError, 401, "Invalid token", id="hub-wrong"),
+    pytest.param("hub", WRONG_KEY, AuthenticationError, 401, None, "Invalid token", id="hub-wrong"),
     pytest.param(
-        "hub", HUB_EXPIRED_TOKEN, AuthenticationError, 401, "Token has expired", id="hub-expired"
+        "hub",
+        HUB_EXPIRED_TOKEN,
+        AuthenticationError,
+        401,
+        None,
+        "Token has expired",
+        id="hub-expired",
     ),
 ]
 
 
 @pytest.mark.parametrize("mode", MODE_PARAMS)
-@pytest.mark.parametrize(("name", "key", "error", "status", "code"), AUTH_CASES)
+@pytest.mark.parametrize(("name", "key", "error", "status", "code", "said"), AUTH_CASES)
 def test_bad_credentials_raise_typed_errors_without_the_key(
     sim: SimServer,
     drivers: DriverFactory,
@@ -237,7 +252,8 @@ def test_bad_credentials_raise_typed_errors_without_the_key(
     key: str,
     error: type[ApiError],
     status: int,
-    code: str,
+    code: str | None,
+    said: str,
     mode: str,
 ) -> None:
     driver = drivers(name, mode, key=key)
@@ -246,15 +262,11 @@ def test_bad_credentials_raise_typed_errors_without_the_key(
         driver.run(ensure_connection(driver.backend, make_spec(name)))
 
     exc = caught.value
-    assert exc.status == status
-    if name == "hub":
-        assert exc.code is None
-        assert code in exc.message
-    else:
-        assert exc.code == code
+    assert type(exc) is error
+    assert (exc.status, exc.code, exc.backend) == (status, code, name)
+    assert said in exc.message
     assert key not in str(exc)
     assert key not in repr(exc)
-    assert key not in exc.message
     assert driver.stats.requests == 1, "an auth failure is never retried"
     assert sim.count(name, "POST", CREATE_ROUTE[name]) == 0
 

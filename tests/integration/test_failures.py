@@ -305,4 +305,6 @@ def test_faraday_delete_refused_while_a_dataset_uses_the_connection(
     assert "Customers" in str(caught.value)
     assert any(dataset_id in user for user in caught.value.users)
     assert connection_ids(sim, "faraday") == [connection_id]
+    datasets = sim.state()["backends"]["faraday"]["datasets"]
+    assert [d["id"] for d in datasets] == [dataset_id]
     assert sim.count("faraday", "DELETE", DETAILS_ROUTE["faraday"]) == 0

@@ -309,7 +309,8 @@ class Connection:
             },
             "source_sync_details": {},
         }
-        if self.daily_sync_time is not None and self.sync_frequency == 1440:
+        # Echoed whatever the frequency, as the definition's list example does (360 + "14:00").
+        if self.daily_sync_time is not None:
             out["daily_sync_time"] = self.daily_sync_time
         out.update(self.extras)
         return out

@@ -195,3 +195,37 @@ def test_ensure_updates_drifted_settings_in_place(
     assert _host_in_sim(sim, name, connection_id) == "db2.example.com"
     assert sim.count(name, "POST", CREATE_ROUTE[name]) == 1
     assert connection_ids(sim, name) == [connection_id]
+
+
+#: Fivetran settings a spec may pin; each must read back the way it was sent.
+FIVETRAN_SETTINGS = [
+    pytest.param({"sync_frequency": 60}, id="sync_frequency"),
+    pytest.param({"sync_frequency": 1440, "daily_sync_time": "14:00"}, id="daily"),
+    pytest.param({"daily_sync_time": "14:00"}, id="daily_sync_time-alone"),
+    pytest.param({"schedule_type": "manual"}, id="schedule_type"),
+    pytest.param({"paused": True}, id="paused"),
+    pytest.param({"pause_after_trial": True}, id="pause_after_trial"),
+    pytest.param({"data_delay_sensitivity": "HIGH"}, id="data_delay_sensitivity"),
+    pytest.param({"data_delay_threshold": 10}, id="data_delay_threshold"),
+    pytest.param({"networking_method": "SshTunnel"}, id="networking_method"),
+    pytest.param({"proxy_agent_id": "agent_1"}, id="proxy_agent_id"),
+    pytest.param({"private_link_id": "link_1"}, id="private_link_id"),
+    pytest.param({"hybrid_deployment_agent_id": "hd_1"}, id="hybrid_deployment_agent_id"),
+]
+
+
+@pytest.mark.parametrize("settings", FIVETRAN_SETTINGS)
+def test_fivetran_settings_read_back_without_drift(
+    sim: SimServer, drivers: DriverFactory, settings: dict[str, Any]
+) -> None:
+    """Ensure twice with a pinned setting: no PATCH, because the answer echoes it as sent."""
+    driver = drivers("fivetran", "sync")
+    spec = make_spec("fivetran").model_copy(update=settings)
+
+    first = driver.run(ensure_connection(driver.backend, spec))
+    second = driver.run(ensure_connection(driver.backend, spec))
+
+    assert (first.created, second.created, second.updated) == (True, False, False)
+    assert sim.count("fivetran", "PATCH", "/v1/connections/{connectionId}") == 0
+    record = _record(sim, "fivetran", first.connection.connection_id)
+    assert {key: record[key] for key in settings} == settings

@@ -71,14 +71,12 @@ from shared.backends.faraday_models import (
     FaradayConnectionSpec,
 )
 from shared.calls import NOW, Flow
+from shared.create_once import create_once
 from shared.errors import (
     ConnectionInUseError,
     ConnError,
     LifecycleError,
-    NetworkError,
     NotFoundError,
-    RateLimitedError,
-    ServerError,
     UnsupportedStepError,
 )
 from shared.http import ApiProfile
@@ -188,8 +186,14 @@ class FaradayBackend(FaradayCalls):
             raise TypeError(f"spec: expected FaradayConnectionSpec, got {type(spec).__name__}")
         existing = yield from self.find_by_name_flow(spec.name)
         if existing is None:
-            created = yield from self._create_flow(spec)
-            return EnsureResult(connection=connection_info(created), created=True)
+            existing, created = yield from create_once(
+                self.create_connection(spec.name, spec.options),
+                lambda: self.find_by_name_flow(spec.name),
+                what=f"faraday connection {spec.name!r}",
+                attempts=_CREATE_ATTEMPTS,
+            )
+            if created:
+                return EnsureResult(connection=connection_info(existing), created=True)
         if existing.options.type != spec.type:
             raise LifecycleError(
                 f"connection {existing.id} named {spec.name!r} has type "
@@ -215,27 +219,6 @@ class FaradayBackend(FaradayCalls):
         patch = {"type": str(spec.type), **drift}
         updated: Connection = yield self.update_connection(existing.id, options=patch)
         return EnsureResult(connection=connection_info(updated), created=False, updated=True)
-
-    def _create_flow(self, spec: FaradayConnectionSpec) -> Flow[Connection]:
-        failure: ConnError | None = None
-        for _ in range(_CREATE_ATTEMPTS):
-            try:
-                created: Connection = yield self.create_connection(spec.name, spec.options)
-            except (NetworkError, ServerError, RateLimitedError) as exc:
-                # The create may have been applied: look before creating again.
-                logger.warning(
-                    "faraday create of %r got no usable answer (%s); looking it up",
-                    spec.name,
-                    type(exc).__name__,
-                )
-                failure = exc
-                found = yield from self.find_by_name_flow(spec.name)
-                if found is not None:
-                    return found
-                continue
-            return created
-        assert failure is not None
-        raise failure
 
     def verify_flow(self, connection_id: str) -> Flow[Readiness]:
         """Not supported: Faraday has no connection test endpoint (see the module docstring)."""

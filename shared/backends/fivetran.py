@@ -36,7 +36,6 @@ Lifecycle mapping (details in `fivetran_state`):
   missing_ok).
 """
 
-from collections.abc import Generator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -51,13 +50,8 @@ from shared.backends.fivetran_state import (
 )
 from shared.backends.fivetran_wire import BACKEND, map_fivetran_error
 from shared.calls import NOW, Flow
-from shared.errors import (
-    ConflictError,
-    NetworkError,
-    NotFoundError,
-    RateLimitedError,
-    ServerError,
-)
+from shared.create_once import create_once
+from shared.errors import ConflictError, NotFoundError
 from shared.lifecycle import (
     ConnectionInfo,
     EnsureResult,
@@ -77,9 +71,6 @@ __all__ = [
     "FivetranSettings",
     "map_fivetran_error",
 ]
-
-#: Failures after which a create may or may not have been applied.
-_AMBIGUOUS = (NetworkError, ServerError, RateLimitedError)
 
 
 class FivetranBackend(FivetranApi):
@@ -145,28 +136,17 @@ class FivetranBackend(FivetranApi):
         info = connection_info(live, hide=spec.secret_values())
         return EnsureResult(connection=info, created=False, updated=bool(patch))
 
-    def _create(self, spec: FivetranConnectionSpec) -> Generator[Any, Any, tuple[Connection, bool]]:
-        """Create once; after an ambiguous failure or a 409, look up before trying again."""
+    def _create(self, spec: FivetranConnectionSpec) -> Flow[tuple[Connection, bool]]:
         name = spec.connection_name
-        for attempt in range(1, self.max_create_attempts + 1):
-            try:
-                created: Connection = yield self.create_connection(**spec.create_fields())
-            except ConflictError:
-                # Someone (maybe our own lost attempt) created it meanwhile. The `schema`
-                # filter's exact semantics are loosely documented: list the whole group.
-                again = yield from self.find_connection(spec.group_id, name, use_filter=False)
-                if again is None:
-                    raise
-                return again, attempt > 1
-            except _AMBIGUOUS:
-                again = yield from self.find_connection(spec.group_id, name)
-                if again is not None:
-                    return again, True
-                if attempt == self.max_create_attempts:
-                    raise
-                continue
-            return created, True
-        raise AssertionError("unreachable: the loop returns or raises")
+        return create_once(
+            self.create_connection(**spec.create_fields()),
+            lambda: self.find_connection(spec.group_id, name),
+            what=f"fivetran connection {name!r} in group {spec.group_id}",
+            attempts=self.max_create_attempts,
+            # The `schema` filter's exact semantics are loosely documented: after a
+            # 409 list the whole group rather than trust it.
+            find_after_conflict=lambda: self.find_connection(spec.group_id, name, use_filter=False),
+        )
 
     # --- readiness -------------------------------------------------------------------
 

@@ -31,13 +31,10 @@ from shared.backends.hub_models import (
     HubConnectionSpec,
 )
 from shared.calls import Flow
+from shared.create_once import create_once
 from shared.errors import (
     LifecycleError,
-    NetworkError,
     NotFoundError,
-    RateLimitedError,
-    ServerError,
-    UnexpectedResponseError,
 )
 from shared.lifecycle import ConnectionInfo, EnsureResult, Readiness, ReadinessState
 from shared.pagination import find_in_pages
@@ -53,7 +50,6 @@ logger = logging.getLogger("shared.backends.hub")
 BACKEND = "hub"
 SEARCH_PAGE_SIZE = 100
 CREATE_ATTEMPTS = 2
-_AMBIGUOUS = (NetworkError, ServerError, RateLimitedError, UnexpectedResponseError)
 _MISSING = object()
 
 
@@ -151,8 +147,8 @@ def _find(backend: "HubBackend", spec: HubConnectionSpec) -> Flow[HubConnection 
     return matches[0] if matches else None
 
 
-def _create(backend: "HubBackend", spec: HubConnectionSpec) -> Flow[HubConnection]:
-    """Create once; after an ambiguous failure look up before creating again."""
+def _create(backend: "HubBackend", spec: HubConnectionSpec) -> Flow[tuple[HubConnection, bool]]:
+    """(connection, created by us) without ever a duplicate; insist on the requested slug."""
     call = backend.create_connection(
         name=spec.name,
         provider=spec.provider,
@@ -161,34 +157,20 @@ def _create(backend: "HubBackend", spec: HubConnectionSpec) -> Flow[HubConnectio
         config=spec.config,
         slug=spec.slug,
     )
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        created: HubConnection | None = None
-        failure: Exception | None = None
-        try:
-            created = yield call
-        except _AMBIGUOUS as exc:
-            failure = exc
-        if created is not None:
-            if spec.slug is not None and created.slug != spec.slug:
-                raise LifecycleError(
-                    f"created connection {created.id} got slug {created.slug!r}, not "
-                    f"{spec.slug!r}: this hub does not take the requested slug; "
-                    f"put {created.slug!r} in the spec or leave the slug out",
-                    backend=BACKEND,
-                )
-            return created
-        assert failure is not None
-        logger.warning(
-            "hub create of %r may or may not have been applied (%s); looking it up",
-            spec.name,
-            type(failure).__name__,
+    created, by_us = yield from create_once(
+        call,
+        lambda: _find(backend, spec),
+        what=f"hub connection {spec.name!r}",
+        attempts=CREATE_ATTEMPTS,
+    )
+    if by_us and spec.slug is not None and created.slug != spec.slug:
+        raise LifecycleError(
+            f"created connection {created.id} got slug {created.slug!r}, not "
+            f"{spec.slug!r}: this hub does not take the requested slug; "
+            f"put {created.slug!r} in the spec or leave the slug out",
+            backend=BACKEND,
         )
-        found = yield from _find(backend, spec)
-        if found is not None:
-            return found
-        if attempt == CREATE_ATTEMPTS:
-            raise failure
-    raise AssertionError("unreachable: the loop returns or raises")
+    return created, by_us
 
 
 def _reconcile(
@@ -219,8 +201,9 @@ def ensure_flow(
     """Find or create the connection `spec` declares, never a duplicate."""
     found = yield from _find(backend, spec)
     if found is None:
-        created = yield from _create(backend, spec)
-        return EnsureResult(connection=connection_info(created), created=True)
+        found, created = yield from _create(backend, spec)
+        if created:
+            return EnsureResult(connection=connection_info(found), created=True)
     updated = False
     if update:
         found, updated = yield from _reconcile(backend, found, spec)

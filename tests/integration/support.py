@@ -254,6 +254,20 @@ class Driver:
 
         return self._wait(all_of())
 
+    def run_all(self, flows: list[Flow[T]]) -> list[T]:
+        """Run `flows` concurrently: threads sharing the sync executor, or asyncio.gather."""
+        if self._sync is not None:
+            sync = self._sync
+            with ThreadPoolExecutor(len(flows)) as pool:
+                return list(pool.map(sync.run, flows))
+        executor = self._async
+        assert executor is not None
+
+        async def all_of() -> list[T]:
+            return list(await asyncio.gather(*(executor.run(f) for f in flows)))
+
+        return self._wait(all_of())
+
     def close(self) -> None:
         """Close the client's connections (and the event loop in async mode)."""
         for client in self._clients:

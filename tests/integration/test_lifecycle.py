@@ -229,3 +229,24 @@ def test_fivetran_settings_read_back_without_drift(
     assert sim.count("fivetran", "PATCH", "/v1/connections/{connectionId}") == 0
     record = _record(sim, "fivetran", first.connection.connection_id)
     assert {key: record[key] for key in settings} == settings
+
+
+@pytest.mark.parametrize("mode", MODE_PARAMS)
+@pytest.mark.parametrize(
+    "name",
+    # Faraday does not enforce unique names, so racing creates can make two there;
+    # its ensure then refuses to guess (tested with its unit tests).
+    [pytest.param("fivetran", id="fivetran"), pytest.param("hub", id="hub")],
+)
+def test_racing_ensures_make_one_connection(
+    sim: SimServer, drivers: DriverFactory, name: str, mode: str
+) -> None:
+    driver = drivers(name, mode)
+    racers = 4
+    results = driver.run_all(
+        [ensure_connection(driver.backend, make_spec(name)) for _ in range(racers)]
+    )
+    ids = {r.connection.connection_id for r in results}
+    assert len(ids) == 1
+    assert connection_ids(sim, name) == sorted(ids)
+    assert sum(r.created for r in results) == 1

@@ -44,7 +44,10 @@ def is_secret_key(name: str) -> bool:
 
 
 def redact(value: Any) -> Any:
-    """A deep copy of `value` with every credential-named key's value replaced by `***`."""
+    """A deep copy of `value` with every credential-named key's value replaced by `***`.
+
+    None and booleans stay as they are: they cannot hold a secret.
+    """
     if isinstance(value, Mapping):
         return {k: REDACTED if _hides(k, v) else redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -53,7 +56,10 @@ def redact(value: Any) -> Any:
 
 
 def _hides(key: object, value: object) -> bool:
-    return isinstance(key, str) and is_secret_key(key) and value is not None
+    # A flag such as `hasCredentials` names a credential but cannot carry one.
+    if value is None or isinstance(value, bool):
+        return False
+    return isinstance(key, str) and is_secret_key(key)
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:

@@ -103,6 +103,7 @@ def test_redact_walks_nested_structures_and_keeps_the_rest() -> None:
         "tunnel": {"user": "u", "private_key": "-----BEGIN-----"},
         "accounts": [{"name": "a", "api_key": "k1"}],
         "token": None,
+        "hasCredentials": True,
     }
     assert redact(value) == {
         "host": "db.example.com",
@@ -110,6 +111,7 @@ def test_redact_walks_nested_structures_and_keeps_the_rest() -> None:
         "tunnel": {"user": "u", "private_key": REDACTED},
         "accounts": [{"name": "a", "api_key": REDACTED}],
         "token": None,
+        "hasCredentials": True,
     }
     assert value["password"] == "hunter22"  # the input is not modified
 

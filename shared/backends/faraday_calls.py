@@ -190,8 +190,8 @@ class FaradayCalls:
         `type` is "snowflake" or "clickhouse"; the connection's new public key is in the
         returned options (`rsa_public_key` / `ssh_public_key`).
         """
-        if type not in RotateCredentialsType.KNOWN:
-            allowed = ", ".join(sorted(RotateCredentialsType.KNOWN))
+        if type not in RotateCredentialsType.known:
+            allowed = ", ".join(sorted(RotateCredentialsType.known))
             raise ValueError(f"type: must be one of {allowed}, got {type!r}")
         path = f"/connections/{_path_id('connection_id', connection_id)}/rotate_credentials"
         return Call("faraday.rotate_credentials", "POST", path, _connection, json={"type": type})

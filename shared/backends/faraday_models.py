@@ -13,18 +13,17 @@ they are returned, for sending them.
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    GetCoreSchemaHandler,
     field_validator,
 )
-from pydantic_core import core_schema
 
+from shared.backends.open_enum import OpenEnum
 from shared.redaction import REDACTED, is_secret_key, redact
 
 __all__ = [
@@ -48,30 +47,6 @@ __all__ = [
 ]
 
 
-class OpenEnum(str):
-    """A string enum that accepts values it does not know: subclasses list `KNOWN`."""
-
-    KNOWN: ClassVar[frozenset[str]] = frozenset()
-
-    @property
-    def is_known(self) -> bool:
-        """True when this value is one the documented API lists."""
-        return str(self) in self.KNOWN
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self)!r})"
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(
-            cls,
-            core_schema.str_schema(),
-            serialization=core_schema.plain_serializer_function_ser_schema(str),
-        )
-
-
 class ResourceStatus(OpenEnum):
     """`status` of a connection, dataset or target: new, starting, running, ready, error."""
 
@@ -80,7 +55,6 @@ class ResourceStatus(OpenEnum):
     RUNNING = "running"
     READY = "ready"
     ERROR = "error"
-    KNOWN = frozenset({NEW, STARTING, RUNNING, READY, ERROR})
 
 
 class Directionality(OpenEnum):
@@ -89,13 +63,12 @@ class Directionality(OpenEnum):
     BIDIRECTIONAL = "bidirectional"
     SOURCE_ONLY = "source_only"
     DESTINATION_ONLY = "destination_only"
-    KNOWN = frozenset({BIDIRECTIONAL, SOURCE_ONLY, DESTINATION_ONLY})
 
 
 class ConnectionType(OpenEnum):
     """`options.type`: the kind of external system (snowflake, postgres, s3_csv, ...)."""
 
-    KNOWN = frozenset(
+    known = frozenset(
         {
             "aws_aurora_mysql",
             "aws_aurora_postgres",
@@ -149,7 +122,6 @@ class RotateCredentialsType(OpenEnum):
 
     SNOWFLAKE = "snowflake"
     CLICKHOUSE = "clickhouse"
-    KNOWN = frozenset({SNOWFLAKE, CLICKHOUSE})
 
 
 class ErrorCode(OpenEnum):
@@ -166,21 +138,6 @@ class ErrorCode(OpenEnum):
     EXPIRED_API_KEY = "EXPIRED_API_KEY"
     VALIDATION_FAILED = "VALIDATION_FAILED"
     CONFLICT = "CONFLICT"
-    KNOWN = frozenset(
-        {
-            BAD_REQUEST,
-            FORBIDDEN,
-            MAX_RESOURCES_REACHED,
-            INTERNAL_SERVER_ERROR,
-            INVALID_AUTHORIZATION,
-            NOT_FOUND,
-            MALFORMED_API_KEY,
-            MISSING_API_KEY,
-            EXPIRED_API_KEY,
-            VALIDATION_FAILED,
-            CONFLICT,
-        }
-    )
 
 
 def is_secret_option(name: str) -> bool:

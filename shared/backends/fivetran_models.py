@@ -14,11 +14,11 @@ not), and the Connect Card token is a `SecretStr`.
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, SecretStr
-from pydantic_core import core_schema
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from shared.backends.open_enum import OpenEnum
 from shared.redaction import REDACTED, redact
 
 __all__ = [
@@ -55,40 +55,6 @@ __all__ = [
     "TableConfig",
     "UpdateState",
 ]
-
-
-class OpenEnum(str):
-    """A string that may hold any value; the values the API documents are class constants.
-
-    `SetupState("connected") == SetupState.CONNECTED`, and `.is_known` tells a
-    documented value from one a newer API version introduced.
-    """
-
-    known: ClassVar[frozenset[str]] = frozenset()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.known = frozenset(
-            value
-            for name, value in vars(cls).items()
-            if name.isupper() and not name.startswith("_") and isinstance(value, str)
-        )
-
-    @property
-    def is_known(self) -> bool:
-        """Whether the API definition documents this value."""
-        return str(self) in type(self).known
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self)!r})"
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(
-            cls, core_schema.str_schema(), serialization=core_schema.to_string_ser_schema()
-        )
 
 
 class SetupState(OpenEnum):

@@ -19,12 +19,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    GetCoreSchemaHandler,
     SecretStr,
     field_validator,
 )
-from pydantic_core import core_schema
 
+from shared.backends.open_enum import OpenEnum
 from shared.redaction import REDACTED, is_secret_key, redact
 
 __all__ = [
@@ -39,35 +38,6 @@ __all__ = [
     "SecretFieldState",
     "Visibility",
 ]
-
-
-class OpenEnum(str):
-    """A string enum that accepts values it does not know.
-
-    Subclasses list the documented values as upper-case class constants; `known`
-    collects them and `is_known` tells whether a parsed value is one of them.
-    """
-
-    known: ClassVar[frozenset[str]] = frozenset()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.known = frozenset(
-            value for name, value in vars(cls).items() if name.isupper() and isinstance(value, str)
-        )
-
-    @property
-    def is_known(self) -> bool:
-        """Whether this value is one the hub's document lists."""
-        return str(self) in type(self).known
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(
-            cls, core_schema.str_schema(), serialization=core_schema.to_string_ser_schema()
-        )
 
 
 class ConnectionStatus(OpenEnum):

@@ -8,12 +8,12 @@ change, credential rotation and `force_update`. See docs/simulator-faraday-hub.m
 
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from shared.sim.clock import SimClock
 from shared.sim.faraday_datasets import FaradayStore
@@ -32,6 +32,7 @@ from shared.sim.faraday_http import (
 )
 from shared.sim.faraday_options import CONNECTION_OPTIONS, check_fields, check_options
 from shared.sim.faraday_records import Build, FaradayConnection, find_failure
+from shared.sim.routing import Handler, routes_from_table
 
 __all__ = ["FaradaySim"]
 
@@ -44,8 +45,6 @@ _STATUS_CODES = {
 }
 # Faraday generates these public keys itself; rotate_credentials replaces them.
 _ROTATION_TYPES = {"snowflake": "rsa_public_key", "clickhouse": "ssh_public_key"}
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 class FaradaySim(FaradayStore):
@@ -97,13 +96,12 @@ class FaradaySim(FaradayStore):
             (d + "/{dataset_id}/archive", "POST", self._archive_dataset),
             (d + "/{dataset_id}/unarchive", "POST", self._unarchive_dataset),
         ]
-        by_path: dict[str, dict[str, Handler]] = {}
-        for path, method, handler in table:
-            by_path.setdefault(path, {})[method] = handler
-        return [
-            Route(path, self._dispatch(handlers), methods=list(handlers))
-            for path, handlers in by_path.items()
-        ]
+        return routes_from_table(
+            table,
+            authenticate=lambda request: authenticate(request, self.api_keys, self.expired_keys),
+            error_type=FaradayApiError,
+            render_error=error_json,
+        )
 
     def api_key_of(self, request: Request) -> str | None:
         """The bearer token, or None when there is none."""
@@ -115,18 +113,6 @@ class FaradaySim(FaradayStore):
         """Faraday's error body; 5xx are INTERNAL_SERVER_ERROR, unlisted 4xx BAD_REQUEST."""
         code = "INTERNAL_SERVER_ERROR" if status >= 500 else _STATUS_CODES.get(status)
         return error_json(FaradayApiError(status, code or "BAD_REQUEST", message), headers)
-
-    def _dispatch(self, handlers: dict[str, Handler]) -> Handler:
-        async def endpoint(request: Request) -> Response:
-            try:
-                authenticate(request, self.api_keys, self.expired_keys)
-                # Starlette answers HEAD through the GET route.
-                handler = handlers.get(request.method) or handlers["GET"]
-                return await handler(request)
-            except FaradayApiError as err:
-                return error_json(err)
-
-        return endpoint
 
     # -- connections ----------------------------------------------------------------------
 

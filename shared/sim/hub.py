@@ -7,12 +7,12 @@ See docs/simulator-faraday-hub.md for statuses, outcome switches and choices.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from shared.sim.clock import SimClock
 from shared.sim.hub_browse import HubStore, user_id_of
@@ -35,10 +35,10 @@ from shared.sim.hub_records import (
     slugify,
     sort_key,
 )
+from shared.sim.routing import Handler, routes_from_table
 
 __all__ = ["HubSim"]
 
-Handler = Callable[[Request], Awaitable[Response]]
 _VISIBILITY = ("private", "global")
 _DIRECTIONS = ("asc", "desc")
 _SORT_PARAMS = ("sort_by", "sort")
@@ -96,13 +96,12 @@ class HubSim(HubStore):
             (one + "/schema/sample", "POST", self._sample),
             (one + "/schema/query", "POST", self._query),
         ]
-        by_path: dict[str, dict[str, Handler]] = {}
-        for path, method, handler in table:
-            by_path.setdefault(path, {})[method] = handler
-        return [
-            Route(path, self._dispatch(handlers), methods=list(handlers))
-            for path, handlers in by_path.items()
-        ]
+        return routes_from_table(
+            table,
+            authenticate=self._authenticate,
+            error_type=HubError,
+            render_error=error_json,
+        )
 
     def api_key_of(self, request: Request) -> str | None:
         """The bearer token, or None when there is none."""
@@ -127,18 +126,6 @@ class HubSim(HubStore):
         if token not in self.tokens:
             raise HubError(401, "Invalid token", _AUTH_HEADERS)
         request.state.hub_user = user_id_of(token)
-
-    def _dispatch(self, handlers: dict[str, Handler]) -> Handler:
-        async def endpoint(request: Request) -> Response:
-            try:
-                self._authenticate(request)
-                # Starlette answers HEAD through the GET route.
-                handler = handlers.get(request.method) or handlers["GET"]
-                return await handler(request)
-            except HubError as err:
-                return error_json(err)
-
-        return endpoint
 
     def _json(self, connection: HubConnection, status: int = 200) -> Response:
         return JSONResponse(connection.to_json(), status_code=status)

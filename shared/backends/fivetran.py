@@ -51,7 +51,7 @@ from shared.backends.fivetran_state import (
 from shared.backends.fivetran_wire import BACKEND, map_fivetran_error
 from shared.calls import NOW, Flow
 from shared.create_once import create_once
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import ConflictError, LifecycleError, NotFoundError
 from shared.lifecycle import (
     ConnectionInfo,
     EnsureResult,
@@ -180,10 +180,20 @@ class FivetranBackend(FivetranApi):
         tables: tuple[TableRef, ...] | None,
         force: bool,
     ) -> Flow[SyncHandle]:
-        """Record the before-state, then POST /sync (or /resync, scoped to `tables`)."""
+        """Record the before-state, then POST /sync (or /resync, scoped to `tables`).
+
+        A sync of a paused connection raises LifecycleError before the POST.
+        """
         if tables and kind is not SyncKind.RESYNC:
             raise ValueError("tables: only a resync can be limited to tables")
         before = yield self.connection_details(connection_id)
+        if kind is SyncKind.SYNC and before.paused:
+            # Fivetran answers 200 and runs nothing: waiting would only end in a timeout.
+            raise LifecycleError(
+                f"connection {connection_id} is paused: Fivetran accepts the sync request "
+                "but runs nothing until the connection is resumed; resume it first",
+                backend=BACKEND,
+            )
         requested_at = datetime.fromtimestamp((yield NOW), tz=timezone.utc)
         if kind is SyncKind.SYNC:
             yield self.sync_connection(connection_id, force=force or None)

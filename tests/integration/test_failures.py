@@ -13,6 +13,7 @@ from shared.errors import (
     AuthenticationError,
     ConnectionFailedError,
     ConnectionInUseError,
+    LifecycleError,
     PermissionDeniedError,
     SyncFailedError,
     WaitTimeoutError,
@@ -23,6 +24,7 @@ from shared.lifecycle import (
     SyncState,
     delete_connection,
     ensure_connection,
+    pause_connection,
     trigger_sync,
     verify_connection,
     wait_for_sync,
@@ -82,6 +84,23 @@ def test_failed_setup_is_a_connection_failure_naming_the_reason(
 
 
 # --- syncs that fail -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODE_PARAMS)
+def test_sync_of_a_paused_fivetran_connection_is_refused_before_the_request(
+    sim: SimServer, drivers: DriverFactory, mode: str
+) -> None:
+    driver = drivers("fivetran", mode)
+    backend = driver.backend
+    connection_id = driver.run(
+        ensure_connection(backend, make_spec("fivetran"))
+    ).connection.connection_id
+    driver.run(pause_connection(backend, connection_id))
+
+    with pytest.raises(LifecycleError, match=f"connection {connection_id} is paused"):
+        driver.run(trigger_sync(backend, connection_id))
+
+    assert sim.count("fivetran", "POST", "/v1/connections/{connectionId}/sync") == 0
 
 
 @pytest.mark.parametrize("mode", MODE_PARAMS)

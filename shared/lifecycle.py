@@ -251,7 +251,9 @@ def delete_connection(
     """Delete the connection, refusing (ConnectionInUseError) while others still use it.
 
     Returns True when this call deleted it, False when it was already gone and
-    `missing_ok` (so a retried task succeeds).
+    `missing_ok` (so a retried task succeeds). A DELETE whose answer was lost is
+    re-sent; its 404 then also reads as False, though this call did the deleting:
+    either way the connection is gone.
     """
     require(backend, Step.DELETE)
     return backend.delete_flow(connection_id, missing_ok=missing_ok)

@@ -3,7 +3,7 @@
 A backend method never sends anything: it returns a `Call`, the description of
 one HTTP request plus the parser of its answer. Multi-step logic (look up then
 create, poll then sleep) is a generator, a *flow*, that yields `Call`, `Sleep`
-and `NOW` instructions and receives their results. The executors in `http.py`
+and `NOW` instructions and receives their results. The executors in `executors.py`
 run the same call or flow with `httpx.Client` or `httpx.AsyncClient`:
 
     def ensure(spec):

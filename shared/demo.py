@@ -29,7 +29,7 @@ from shared.backends.hub_api import HubSettings
 from shared.backends.hub_models import HubConnectionSpec
 from shared.calls import Flow
 from shared.errors import ConnError, UnsupportedStepError
-from shared.http import SyncExecutor
+from shared.executors import SyncExecutor
 from shared.lifecycle import (
     EnsureResult,
     Readiness,

@@ -1,35 +1,26 @@
-"""Run `Call`s and flows over httpx: one attempt loop, a sync and an async executor.
+"""How this package speaks HTTP: profiles, error mapping and the one attempt loop.
 
-The attempt loop (`_attempts`) is a generator that decides everything: when to
-wait for an exhausted quota, how to classify a failure, whether to retry and
-how long to sleep, how to map an error body. The two executors only send
-requests and sleep, so the client is never written twice:
+`ApiProfile` holds what a backend account needs (base URL, auth, headers,
+timeouts, retry policy, error mapper, secrets to scrub). `attempts` is a
+generator that decides everything about one call: when to wait for an
+exhausted quota, how to classify a failure, whether to retry and how long to
+sleep, how to map an error body. The executors in `shared.executors` only send
+requests and sleep, so the sync and async clients share every decision.
 
-    with SyncExecutor(backend.profile()) as executor:
-        connection = executor.call(backend.connection_details("abc"))
-        result = executor.run(ensure_connection(backend, spec))
-
-    async with AsyncExecutor(backend.profile()) as executor:
-        connection = await executor.call(backend.connection_details("abc"))
-
-Each executor owns a pooled httpx client with explicit timeouts. Logs carry the
-operation, method, path, status, attempt and elapsed time: never a body, a
-header or a credential.
+Logs carry the backend, method, path, status, attempt and delay: never a body,
+a header or a credential.
 """
 
-import asyncio
 import json
 import logging
 import random
-import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
-from shared.calls import Call, Flow, Now, Sleep
+from shared.calls import Call, Sleep
 from shared.errors import (
     ApiError,
     ConnectionInUseError,
@@ -47,10 +38,11 @@ from shared.retry import FailureKind, RetryPolicy, exhausted_quota_wait, rate_li
 
 __all__ = [
     "ApiProfile",
-    "AsyncExecutor",
     "ErrorMapper",
-    "SyncExecutor",
+    "Send",
+    "Throttle",
     "Timeouts",
+    "attempts",
     "build_api_error",
     "request_id_of",
 ]
@@ -159,28 +151,17 @@ def build_api_error(
 
 
 @dataclass(frozen=True, slots=True)
-class _Send:
+class Send:
+    """Attempt-loop instruction: send this call once and reply with the response or error."""
+
     call: Call[Any]
 
 
 @dataclass
-class _Throttle:
+class Throttle:
     """Shared by all calls of one executor: no request before `resume_at` (monotonic)."""
 
     resume_at: float = 0.0
-
-
-@dataclass
-class ExecutorStats:
-    """Counters for reports: calls made, and HTTP requests sent for them (retries included)."""
-
-    calls: int = 0
-    requests: int = 0
-
-    @property
-    def retries(self) -> int:
-        """Requests sent beyond the first attempt of each call."""
-        return self.requests - self.calls
 
 
 def _classify(exc: httpx.HTTPError) -> FailureKind:
@@ -195,14 +176,17 @@ def _network_error(profile: ApiProfile, call: Call[Any], exc: httpx.HTTPError) -
     return cls(detail, backend=profile.backend, method=call.method, path=call.path)
 
 
-def _attempts(
+def attempts(
     profile: ApiProfile,
     call: Call[T],
-    throttle: _Throttle,
+    throttle: Throttle,
     monotonic: Callable[[], float],
     rng: random.Random,
-) -> Generator[_Send | Sleep, httpx.Response | httpx.HTTPError, T]:
-    """Send `call` until it succeeds or the policy gives up; written once for both executors."""
+) -> Generator[Send | Sleep, httpx.Response | httpx.HTTPError, T]:
+    """Send `call` until it succeeds or the policy gives up; written once for both executors.
+
+    It yields `Send` and `Sleep` and receives each response (or httpx error).
+    """
     policy = profile.retry
     started = monotonic()
     attempt = 0
@@ -211,7 +195,7 @@ def _attempts(
         pause = throttle.resume_at - monotonic()
         if pause > 0:
             yield Sleep(pause)
-        reply = yield _Send(call)
+        reply = yield Send(call)
         elapsed = monotonic() - started
 
         error: ConnError
@@ -308,216 +292,3 @@ def _unexpected(
         method=call.method,
         path=call.path,
     )
-
-
-def _log_response(profile: ApiProfile, call: Call[Any], status: int, started: float) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s %s %s -> %d in %.0f ms",
-            profile.backend,
-            call.method,
-            call.path,
-            status,
-            (time.monotonic() - started) * 1000,
-        )
-
-
-class _ExecutorBase:
-    def __init__(
-        self,
-        profile: ApiProfile,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-        clock: Callable[[], float] = time.time,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.profile = profile
-        self.stats = ExecutorStats()
-        self._throttle = _Throttle()
-        self._monotonic = monotonic
-        self._clock = clock
-        self._rng = rng or random.Random()
-
-    def __repr__(self) -> str:
-        profile = self.profile
-        return f"{type(self).__name__}(backend={profile.backend!r}, base_url={profile.base_url!r})"
-
-    def _start(self, call: Call[T]) -> Generator[_Send | Sleep, Any, T]:
-        return _attempts(self.profile, call, self._throttle, self._monotonic, self._rng)
-
-
-class SyncExecutor(_ExecutorBase):
-    """Runs calls and flows with a pooled `httpx.Client`; use it as a context manager."""
-
-    def __init__(
-        self,
-        profile: ApiProfile,
-        *,
-        client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        clock: Callable[[], float] = time.time,
-        rng: random.Random | None = None,
-    ) -> None:
-        super().__init__(profile, monotonic=monotonic, clock=clock, rng=rng)
-        self._client = client or httpx.Client(transport=transport, **profile.client_options())
-        self._owns_client = client is None
-        self._sleep = sleep
-
-    def call(self, call: Call[T]) -> T:
-        """Send one call (with retries) and return its parsed result."""
-        self.stats.calls += 1
-        steps = self._start(call)
-        step = next(steps)
-        while True:
-            reply: Any = None
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-            else:
-                reply = self._send(step.call)
-            try:
-                step = steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-
-    def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
-        self.stats.requests += 1
-        started = time.monotonic()
-        try:
-            request = self._client.build_request(
-                call.method, call.path, params=call.query(), json=call.json, headers=call.headers
-            )
-            response = self._client.send(request)
-        except httpx.HTTPError as exc:
-            return exc
-        _log_response(self.profile, call, response.status_code, started)
-        return response
-
-    def run(self, flow: Flow[T]) -> T:
-        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
-        reply: Any = None
-        failure: BaseException | None = None
-        while True:
-            try:
-                step = flow.throw(failure) if failure else flow.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            reply, failure = None, None
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-            elif isinstance(step, Now):
-                reply = self._clock()
-            else:
-                try:
-                    reply = self.call(step)
-                except ConnError as exc:
-                    failure = exc
-
-    def close(self) -> None:
-        """Close the pooled connections (only when this executor created the client)."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> "SyncExecutor":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncExecutor(_ExecutorBase):
-    """Runs calls and flows with a pooled `httpx.AsyncClient`; use it as an async context manager.
-
-    Nothing here blocks the event loop, so it is safe inside an Airflow triggerer.
-    """
-
-    def __init__(
-        self,
-        profile: ApiProfile,
-        *,
-        client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Any] = asyncio.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        clock: Callable[[], float] = time.time,
-        rng: random.Random | None = None,
-    ) -> None:
-        super().__init__(profile, monotonic=monotonic, clock=clock, rng=rng)
-        self._client = client or httpx.AsyncClient(transport=transport, **profile.client_options())
-        self._owns_client = client is None
-        self._sleep = sleep
-
-    async def call(self, call: Call[T]) -> T:
-        """Send one call (with retries) and return its parsed result."""
-        self.stats.calls += 1
-        steps = self._start(call)
-        step = next(steps)
-        while True:
-            reply: Any = None
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-            else:
-                reply = await self._send(step.call)
-            try:
-                step = steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-
-    async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
-        self.stats.requests += 1
-        started = time.monotonic()
-        try:
-            request = self._client.build_request(
-                call.method, call.path, params=call.query(), json=call.json, headers=call.headers
-            )
-            response = await self._client.send(request)
-        except httpx.HTTPError as exc:
-            return exc
-        _log_response(self.profile, call, response.status_code, started)
-        return response
-
-    async def run(self, flow: Flow[T]) -> T:
-        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
-        reply: Any = None
-        failure: BaseException | None = None
-        while True:
-            try:
-                step = flow.throw(failure) if failure else flow.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            reply, failure = None, None
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-            elif isinstance(step, Now):
-                reply = self._clock()
-            else:
-                try:
-                    reply = await self.call(step)
-                except ConnError as exc:
-                    failure = exc
-
-    async def aclose(self) -> None:
-        """Close the pooled connections (only when this executor created the client)."""
-        if self._owns_client:
-            await self._client.aclose()
-
-    async def __aenter__(self) -> "AsyncExecutor":
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

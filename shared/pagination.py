@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from shared.calls import Call, Flow
 
 if TYPE_CHECKING:
-    from shared.http import AsyncExecutor, SyncExecutor
+    from shared.executors import AsyncExecutor, SyncExecutor
 
 __all__ = ["Page", "aiter_items", "aiter_pages", "find_in_pages", "iter_items", "iter_pages"]
 

@@ -1,6 +1,6 @@
 """When to retry a request, and how long to wait first: pure decisions, no I/O.
 
-The executors in `http.py` ask `RetryPolicy.delay_before_retry` after every
+The attempt loop in `http.py` asks `RetryPolicy.delay_before_retry` after every
 failed attempt and do the sleeping themselves, so one policy serves the sync and
 the async client, and tests drive it with plain values.
 

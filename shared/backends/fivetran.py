@@ -1,7 +1,7 @@
 """The Fivetran v1 backend: every connection endpoint as a `Call`, and the lifecycle flows.
 
     from shared.backends.fivetran import FivetranBackend, FivetranSettings
-    from shared.http import SyncExecutor
+    from shared.executors import SyncExecutor
 
     backend = FivetranBackend(FivetranSettings(api_key="key", api_secret="secret"))
     with SyncExecutor(backend.profile()) as executor:

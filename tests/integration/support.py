@@ -24,7 +24,7 @@ from shared.backends.fivetran_spec import FivetranConnectionSpec
 from shared.backends.hub import HubBackend, HubSettings
 from shared.backends.hub_models import HubConnectionSpec
 from shared.calls import Call, Flow
-from shared.http import AsyncExecutor, ExecutorStats, SyncExecutor
+from shared.executors import AsyncExecutor, ExecutorStats, SyncExecutor
 from shared.retry import RetryPolicy
 from shared.sim.server import SimServer
 from shared.waiting import WaitPolicy

@@ -5,7 +5,8 @@ import pytest
 
 from shared.calls import Call
 from shared.errors import ApiError, FieldError, InvalidRequestError
-from shared.http import ApiProfile, SyncExecutor, build_api_error
+from shared.executors import SyncExecutor
+from shared.http import ApiProfile, build_api_error
 from shared.retry import RetryPolicy
 
 SECRET = "tok-3b9d0c2a7f"

@@ -9,7 +9,8 @@ import pytest
 from shared.calls import Call, Flow
 from shared.create_once import create_once
 from shared.errors import ConflictError, InvalidRequestError, ServerError
-from shared.http import ApiProfile, SyncExecutor, build_api_error
+from shared.executors import SyncExecutor
+from shared.http import ApiProfile, build_api_error
 
 CREATE = Call(operation="demo.create", method="POST", path="/things", parse=lambda r: r.json())
 LOOKUP = Call(operation="demo.find", method="GET", path="/things", parse=lambda r: r.json())

@@ -21,7 +21,8 @@ from shared.errors import (
     ServerError,
     UnexpectedResponseError,
 )
-from shared.http import ApiProfile, AsyncExecutor, SyncExecutor, build_api_error
+from shared.executors import AsyncExecutor, SyncExecutor
+from shared.http import ApiProfile, build_api_error
 from shared.retry import RetryPolicy
 
 SECRET = "sk-live-0123456789abcdef"

@@ -16,7 +16,8 @@ from shared.errors import (
     UnsupportedStepError,
     WaitTimeoutError,
 )
-from shared.http import ApiProfile, AsyncExecutor, SyncExecutor, build_api_error
+from shared.executors import AsyncExecutor, SyncExecutor
+from shared.http import ApiProfile, build_api_error
 from shared.lifecycle import (
     ConnectionInfo,
     EnsureResult,

@@ -18,7 +18,8 @@ from shared.errors import (
     UnsupportedStepError,
     api_error_class,
 )
-from shared.http import ApiProfile, AsyncExecutor, SyncExecutor, build_api_error
+from shared.executors import AsyncExecutor, SyncExecutor
+from shared.http import ApiProfile, build_api_error
 from shared.pagination import Page, aiter_items, find_in_pages, iter_items, iter_pages
 from shared.redaction import REDACTED, is_secret_key, redact, scrub
 

@@ -12,7 +12,7 @@ import pytest
 from shared.backends.faraday import FaradayBackend, FaradaySettings
 from shared.backends.faraday_models import Connection, Dataset, Target
 from shared.calls import Call
-from shared.http import SyncExecutor
+from shared.executors import SyncExecutor
 from shared.pagination import Page
 from tests.support.openapi import SpecValidator
 from tests.unit.faraday.support import (

@@ -20,7 +20,7 @@ from shared.errors import (
     RateLimitedError,
     ServerError,
 )
-from shared.http import SyncExecutor
+from shared.executors import SyncExecutor
 from shared.retry import RetryPolicy
 from tests.unit.faraday.support import (
     API_KEY,

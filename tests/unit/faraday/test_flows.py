@@ -22,7 +22,7 @@ from shared.errors import (
     SyncFailedError,
     UnsupportedStepError,
 )
-from shared.http import AsyncExecutor, SyncExecutor
+from shared.executors import AsyncExecutor, SyncExecutor
 from shared.lifecycle import (
     EnsureResult,
     ReadinessState,

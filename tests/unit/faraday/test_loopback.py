@@ -18,7 +18,7 @@ import pytest
 
 from shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
 from shared.errors import AuthenticationError, ConnectionInUseError
-from shared.http import AsyncExecutor, SyncExecutor
+from shared.executors import AsyncExecutor, SyncExecutor
 from shared.lifecycle import (
     ReadinessState,
     delete_connection,

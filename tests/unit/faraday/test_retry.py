@@ -16,7 +16,7 @@ from shared.errors import (
     RequestTimeoutError,
     ServerError,
 )
-from shared.http import SyncExecutor
+from shared.executors import SyncExecutor
 from tests.unit.faraday.support import (
     CONN_ID,
     Script,

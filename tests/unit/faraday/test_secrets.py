@@ -11,7 +11,7 @@ import pytest
 from shared.backends.faraday import FaradayBackend, FaradayConnectionSpec, FaradaySettings
 from shared.backends.faraday_models import Connection
 from shared.errors import InvalidRequestError
-from shared.http import SyncExecutor
+from shared.executors import SyncExecutor
 from shared.lifecycle import (
     delete_connection,
     ensure_connection,

@@ -17,7 +17,7 @@ import httpx
 
 from shared.backends.fivetran import FivetranBackend, FivetranSettings
 from shared.calls import Call, Flow
-from shared.http import AsyncExecutor, SyncExecutor
+from shared.executors import AsyncExecutor, SyncExecutor
 from shared.redaction import is_secret_key
 from shared.retry import RetryPolicy
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from shared.backends.fivetran import FivetranBackend
 from shared.backends.fivetran_models import Connection
 from shared.calls import Call
-from shared.http import SyncExecutor
+from shared.executors import SyncExecutor
 from shared.pagination import Page, iter_items
 from tests.support.openapi import SpecValidator
 from tests.unit.fivetran.support import BASIC, backend, connection, envelope

@@ -17,7 +17,7 @@ import pytest
 from shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec, FivetranSettings
 from shared.calls import Flow
 from shared.errors import AuthenticationError
-from shared.http import AsyncExecutor, SyncExecutor
+from shared.executors import AsyncExecutor, SyncExecutor
 from shared.lifecycle import (
     ReadinessState,
     SyncState,

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from shared.backends.hub import HubBackend
 from shared.calls import Call, Flow
-from shared.http import AsyncExecutor, SyncExecutor
+from shared.executors import AsyncExecutor, SyncExecutor
 from shared.retry import RetryPolicy
 
 T = TypeVar("T")

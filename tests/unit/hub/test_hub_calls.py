@@ -10,7 +10,7 @@ from pydantic import SecretStr, ValidationError
 
 from shared.backends.hub import HubBackend, HubConnection
 from shared.calls import Call
-from shared.http import SyncExecutor
+from shared.executors import SyncExecutor
 from shared.pagination import Page
 
 from . import seed_examples as seed

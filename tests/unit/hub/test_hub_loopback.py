@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from shared.backends.hub import HubBackend, HubConnectionSpec
-from shared.http import AsyncExecutor, SyncExecutor
+from shared.executors import AsyncExecutor, SyncExecutor
 from shared.lifecycle import (
     EnsureResult,
     ReadinessState,

@@ -1,8 +1,8 @@
 """When to retry a request, and how long to wait first: pure decisions, no I/O.
 
 The attempt loop in `http.py` asks `RetryPolicy.delay_before_retry` after every
-failed attempt and do the sleeping themselves, so one policy serves the sync and
-the async client, and tests drive it with plain values.
+failed attempt and the executors do the sleeping, so one policy serves the sync
+and the async client, and tests drive it with plain values.
 
 What is safe to retry:
 - a request that never left this machine (connect error, connect or pool timeout): always;

@@ -81,6 +81,12 @@ class _ExecutorBase:
         profile = self.profile
         return f"{type(self).__name__}(backend={profile.backend!r}, base_url={profile.base_url!r})"
 
+    def _request(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
+        self.stats.requests += 1
+        return client.build_request(
+            call.method, call.path, params=call.query(), json=call.json, headers=call.headers
+        )
+
     def _start(self, call: Call[T]) -> Generator[Send | Sleep, Any, T]:
         return attempts(self.profile, call, self._throttle, self._monotonic, self._rng)
 
@@ -107,40 +113,20 @@ class SyncExecutor(_ExecutorBase):
     def call(self, call: Call[T]) -> T:
         """Send one call (with retries) and return its parsed result."""
         self.stats.calls += 1
-        steps = self._start(call)
-        step = next(steps)
-        while True:
-            reply: Any = None
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-            else:
-                reply = self._send(step.call)
-            try:
-                step = steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-
-    def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
-        self.stats.requests += 1
-        started = time.monotonic()
-        try:
-            request = self._client.build_request(
-                call.method, call.path, params=call.query(), json=call.json, headers=call.headers
-            )
-            response = self._client.send(request)
-        except httpx.HTTPError as exc:
-            return exc
-        _log_response(self.profile, call, response.status_code, started)
-        return response
+        return self._drive(self._start(call))
 
     def run(self, flow: Flow[T]) -> T:
         """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
+        return self._drive(flow)
+
+    def _drive(self, steps: Generator[Any, Any, T]) -> T:
+        # One loop for the attempt loop's Send/Sleep and a flow's Call/Sleep/NOW;
+        # a failed nested Call is thrown back in at its yield.
         reply: Any = None
-        failure: BaseException | None = None
+        failure: ConnError | None = None
         while True:
             try:
-                step = flow.throw(failure) if failure else flow.send(reply)
+                step = steps.throw(failure) if failure else steps.send(reply)
             except StopIteration as done:
                 result: T = done.value
                 return result
@@ -149,11 +135,22 @@ class SyncExecutor(_ExecutorBase):
                 self._sleep(step.seconds)
             elif isinstance(step, Now):
                 reply = self._clock()
+            elif isinstance(step, Send):
+                reply = self._send(step.call)
             else:
                 try:
                     reply = self.call(step)
                 except ConnError as exc:
                     failure = exc
+
+    def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
+        started = time.monotonic()
+        try:
+            response = self._client.send(self._request(self._client, call))
+        except httpx.HTTPError as exc:
+            return exc
+        _log_response(self.profile, call, response.status_code, started)
+        return response
 
     def close(self) -> None:
         """Close the pooled connections (only when this executor created the client)."""
@@ -197,40 +194,19 @@ class AsyncExecutor(_ExecutorBase):
     async def call(self, call: Call[T]) -> T:
         """Send one call (with retries) and return its parsed result."""
         self.stats.calls += 1
-        steps = self._start(call)
-        step = next(steps)
-        while True:
-            reply: Any = None
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-            else:
-                reply = await self._send(step.call)
-            try:
-                step = steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-
-    async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
-        self.stats.requests += 1
-        started = time.monotonic()
-        try:
-            request = self._client.build_request(
-                call.method, call.path, params=call.query(), json=call.json, headers=call.headers
-            )
-            response = await self._client.send(request)
-        except httpx.HTTPError as exc:
-            return exc
-        _log_response(self.profile, call, response.status_code, started)
-        return response
+        return await self._drive(self._start(call))
 
     async def run(self, flow: Flow[T]) -> T:
         """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
+        return await self._drive(flow)
+
+    async def _drive(self, steps: Generator[Any, Any, T]) -> T:
+        # The twin of SyncExecutor._drive: the same loop with awaits.
         reply: Any = None
-        failure: BaseException | None = None
+        failure: ConnError | None = None
         while True:
             try:
-                step = flow.throw(failure) if failure else flow.send(reply)
+                step = steps.throw(failure) if failure else steps.send(reply)
             except StopIteration as done:
                 result: T = done.value
                 return result
@@ -239,11 +215,22 @@ class AsyncExecutor(_ExecutorBase):
                 await self._sleep(step.seconds)
             elif isinstance(step, Now):
                 reply = self._clock()
+            elif isinstance(step, Send):
+                reply = await self._send(step.call)
             else:
                 try:
                     reply = await self.call(step)
                 except ConnError as exc:
                     failure = exc
+
+    async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
+        started = time.monotonic()
+        try:
+            response = await self._client.send(self._request(self._client, call))
+        except httpx.HTTPError as exc:
+            return exc
+        _log_response(self.profile, call, response.status_code, started)
+        return response
 
     async def aclose(self) -> None:
         """Close the pooled connections (only when this executor created the client)."""

@@ -41,7 +41,7 @@ lint: $(UV)
 	$(SYNC)
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy shared
+	$(UV) run --no-sync mypy shared/conn_shared
 
 format: $(UV)
 	$(UV) run --no-sync ruff format .

@@ -17,7 +17,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.sim.server import SimServer
+from conn_shared.sim.server import SimServer
 
 
 def _client(

@@ -14,20 +14,20 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
+from conn_shared.backends.base import Backend
+from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
+from conn_shared.backends.faraday_models import FaradayConnectionSpec
+from conn_shared.backends.fivetran import FivetranBackend, FivetranSettings
+from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
+from conn_shared.backends.hub import HubBackend, HubSettings
+from conn_shared.backends.hub_models import HubConnectionSpec
+from conn_shared.calls import Call, Flow
+from conn_shared.executors import AsyncExecutor, ExecutorStats, SyncExecutor
+from conn_shared.retry import RetryPolicy
+from conn_shared.sim.server import SimServer
+from conn_shared.waiting import WaitPolicy
 from pydantic import SecretStr
 
-from shared.backends.base import Backend
-from shared.backends.faraday import FaradayBackend, FaradaySettings
-from shared.backends.faraday_models import FaradayConnectionSpec
-from shared.backends.fivetran import FivetranBackend, FivetranSettings
-from shared.backends.fivetran_spec import FivetranConnectionSpec
-from shared.backends.hub import HubBackend, HubSettings
-from shared.backends.hub_models import HubConnectionSpec
-from shared.calls import Call, Flow
-from shared.executors import AsyncExecutor, ExecutorStats, SyncExecutor
-from shared.retry import RetryPolicy
-from shared.sim.server import SimServer
-from shared.waiting import WaitPolicy
 from tests.integration.audit import SpecAudit
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared import demo
+from conn_demo import cli as demo
 
 STEPS = (
     "ensure",

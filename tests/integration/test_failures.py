@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.errors import (
+from conn_shared.errors import (
     ApiError,
     AuthenticationError,
     ConnectionFailedError,
@@ -18,7 +17,7 @@ from shared.errors import (
     SyncFailedError,
     WaitTimeoutError,
 )
-from shared.lifecycle import (
+from conn_shared.lifecycle import (
     ReadinessState,
     Step,
     SyncState,
@@ -30,13 +29,14 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from shared.sim.credentials import (
+from conn_shared.sim.credentials import (
     FARADAY_EXPIRED_API_KEY,
     FIVETRAN_EXPIRED_API_KEY,
     HUB_EXPIRED_TOKEN,
 )
-from shared.sim.server import SimServer
-from shared.waiting import WaitPolicy
+from conn_shared.sim.server import SimServer
+from conn_shared.waiting import WaitPolicy
+
 from tests.integration.conftest import DriverFactory
 from tests.integration.support import (
     CREATE_ROUTE,

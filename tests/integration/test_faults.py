@@ -3,8 +3,7 @@ duplicated. Every fault comes from the simulator's fault plan or rate limiter.
 """
 
 import pytest
-
-from shared.lifecycle import (
+from conn_shared.lifecycle import (
     ReadinessState,
     Step,
     SyncState,
@@ -18,9 +17,10 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from shared.sim.faults import FaultPlan, FaultRule
-from shared.sim.ratelimit import RateLimit
-from shared.sim.server import SimServer
+from conn_shared.sim.faults import FaultPlan, FaultRule
+from conn_shared.sim.ratelimit import RateLimit
+from conn_shared.sim.server import SimServer
+
 from tests.integration.conftest import DriverFactory
 from tests.integration.support import (
     BACKENDS,

@@ -10,10 +10,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-
-from shared.calls import Flow
-from shared.errors import UnsupportedStepError
-from shared.lifecycle import (
+from conn_shared.calls import Flow
+from conn_shared.errors import UnsupportedStepError
+from conn_shared.lifecycle import (
     ReadinessState,
     Step,
     SyncHandle,
@@ -30,7 +29,8 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from shared.sim.server import SimServer
+from conn_shared.sim.server import SimServer
+
 from tests.integration.conftest import DriverFactory
 from tests.integration.support import (
     BACKENDS,

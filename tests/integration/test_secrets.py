@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from shared.errors import ConnError
-from shared.lifecycle import (
+from conn_shared.errors import ConnError
+from conn_shared.lifecycle import (
     Step,
     delete_connection,
     ensure_connection,
@@ -28,10 +27,11 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from shared.sim.clock import SimClock
-from shared.sim.credentials import SimCredentials
-from shared.sim.faults import FaultPlan, FaultRule
-from shared.sim.server import SimServer
+from conn_shared.sim.clock import SimClock
+from conn_shared.sim.credentials import SimCredentials
+from conn_shared.sim.faults import FaultPlan, FaultRule
+from conn_shared.sim.server import SimServer
+
 from tests.integration.conftest import CLOCK_SPEED
 from tests.integration.support import BACKENDS, MODES, WAIT, Driver, make_backend, make_spec
 

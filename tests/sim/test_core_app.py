@@ -6,12 +6,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from shared.sim.app import build_app
-from shared.sim.clock import SimClock
-from shared.sim.credentials import SimCredentials
-from shared.sim.fivetran import FivetranSim
-from shared.sim.server import SimServer, build_backends
+from conn_shared.sim.app import build_app
+from conn_shared.sim.clock import SimClock
+from conn_shared.sim.credentials import SimCredentials
+from conn_shared.sim.fivetran import FivetranSim
+from conn_shared.sim.server import SimServer, build_backends
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,8 +72,8 @@ def test_custom_credentials_are_the_ones_accepted() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        pytest.param("shared.sim", id="package"),
-        pytest.param("shared.sim.pytest_plugin", id="plugin"),
+        pytest.param("conn_shared.sim", id="package"),
+        pytest.param("conn_shared.sim.pytest_plugin", id="plugin"),
     ],
 )
 def test_importing_does_not_need_the_sim_extra(module: str) -> None:

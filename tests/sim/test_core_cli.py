@@ -8,9 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from shared.sim.cli import build_parser, main
-from shared.sim.ratelimit import RateLimit
+from conn_shared.sim.cli import build_parser, main
+from conn_shared.sim.ratelimit import RateLimit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +59,7 @@ def test_conn_sim_serves_until_interrupted() -> None:
         [
             sys.executable,
             "-m",
-            "shared.sim.cli",
+            "conn_shared.sim.cli",
             "--port",
             "0",
             "--backends",

@@ -5,11 +5,10 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.sim.clock import SimClock
-from shared.sim.credentials import HUB_TOKEN
-from shared.sim.hub import HubSim
-from shared.sim.server import SimServer
+from conn_shared.sim.clock import SimClock
+from conn_shared.sim.credentials import HUB_TOKEN
+from conn_shared.sim.hub import HubSim
+from conn_shared.sim.server import SimServer
 
 AUTH = {"Authorization": f"Bearer {HUB_TOKEN}"}
 BASE = "/api/v1/connections"

@@ -18,8 +18,8 @@ def _modules_loaded_by(statement: str) -> set[str]:
 @pytest.mark.parametrize(
     "statement",
     [
-        pytest.param("import shared", id="shared"),
-        pytest.param("import shared.sim", id="shared.sim"),
+        pytest.param("import conn_shared", id="shared"),
+        pytest.param("import conn_shared.sim", id="conn_shared.sim"),
     ],
 )
 def test_shared_never_imports_an_orchestrator(statement: str) -> None:

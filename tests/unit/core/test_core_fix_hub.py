@@ -2,12 +2,11 @@
 
 import httpx
 import pytest
-
-from shared.calls import Call
-from shared.errors import ApiError, FieldError, InvalidRequestError
-from shared.executors import SyncExecutor
-from shared.http import ApiProfile, build_api_error
-from shared.retry import RetryPolicy
+from conn_shared.calls import Call
+from conn_shared.errors import ApiError, FieldError, InvalidRequestError
+from conn_shared.executors import SyncExecutor
+from conn_shared.http import ApiProfile, build_api_error
+from conn_shared.retry import RetryPolicy
 
 SECRET = "tok-3b9d0c2a7f"
 

@@ -5,12 +5,11 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.calls import Call, Flow
-from shared.create_once import create_once
-from shared.errors import ConflictError, InvalidRequestError, ServerError
-from shared.executors import SyncExecutor
-from shared.http import ApiProfile, build_api_error
+from conn_shared.calls import Call, Flow
+from conn_shared.create_once import create_once
+from conn_shared.errors import ConflictError, InvalidRequestError, ServerError
+from conn_shared.executors import SyncExecutor
+from conn_shared.http import ApiProfile, build_api_error
 
 CREATE = Call(operation="demo.create", method="POST", path="/things", parse=lambda r: r.json())
 LOOKUP = Call(operation="demo.find", method="GET", path="/things", parse=lambda r: r.json())

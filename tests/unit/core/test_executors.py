@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.calls import NOW, Call, Flow, Sleep
-from shared.errors import (
+from conn_shared.calls import NOW, Call, Flow, Sleep
+from conn_shared.errors import (
     ApiError,
     AuthenticationError,
     ConflictError,
@@ -21,9 +20,9 @@ from shared.errors import (
     ServerError,
     UnexpectedResponseError,
 )
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.http import ApiProfile, build_api_error
-from shared.retry import RetryPolicy
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.http import ApiProfile, build_api_error
+from conn_shared.retry import RetryPolicy
 
 SECRET = "sk-live-0123456789abcdef"
 

@@ -7,18 +7,17 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-
-from shared.calls import Call, Flow
-from shared.errors import (
+from conn_shared.calls import Call, Flow
+from conn_shared.errors import (
     ApiError,
     ConnectionFailedError,
     SyncFailedError,
     UnsupportedStepError,
     WaitTimeoutError,
 )
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.http import ApiProfile, build_api_error
-from shared.lifecycle import (
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.http import ApiProfile, build_api_error
+from conn_shared.lifecycle import (
     ConnectionInfo,
     EnsureResult,
     Readiness,
@@ -37,7 +36,7 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from shared.waiting import WaitPolicy
+from conn_shared.waiting import WaitPolicy
 
 FAST = WaitPolicy(poll_interval=1, max_poll_interval=4, backoff=2, timeout=60)
 

@@ -3,9 +3,8 @@
 from typing import ClassVar
 
 import pytest
+from conn_shared.backends.open_enum import OpenEnum
 from pydantic import BaseModel
-
-from shared.backends.open_enum import OpenEnum
 
 
 class Colour(OpenEnum):

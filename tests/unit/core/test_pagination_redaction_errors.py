@@ -6,9 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.calls import Call
-from shared.errors import (
+from conn_shared.calls import Call
+from conn_shared.errors import (
     ConnectionInUseError,
     ConnError,
     FieldError,
@@ -18,10 +17,10 @@ from shared.errors import (
     UnsupportedStepError,
     api_error_class,
 )
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.http import ApiProfile, build_api_error
-from shared.pagination import Page, aiter_items, find_in_pages, iter_items, iter_pages
-from shared.redaction import REDACTED, is_secret_key, redact, scrub
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.http import ApiProfile, build_api_error
+from conn_shared.pagination import Page, aiter_items, find_in_pages, iter_items, iter_pages
+from conn_shared.redaction import REDACTED, is_secret_key, redact, scrub
 
 PAGES = 5
 

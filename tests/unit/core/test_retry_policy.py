@@ -4,8 +4,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from shared.retry import (
+from conn_shared.retry import (
     FailureKind,
     RetryPolicy,
     exhausted_quota_wait,

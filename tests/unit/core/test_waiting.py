@@ -1,8 +1,7 @@
 """The pure poll/deadline state machine, as a table."""
 
 import pytest
-
-from shared.waiting import (
+from conn_shared.waiting import (
     Finished,
     Observed,
     PollAgain,

@@ -6,9 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.backends.faraday_errors import map_faraday_error
-from shared.errors import (
+from conn_shared.backends.faraday_errors import map_faraday_error
+from conn_shared.errors import (
     ApiError,
     AuthenticationError,
     ConflictError,
@@ -20,8 +19,9 @@ from shared.errors import (
     RateLimitedError,
     ServerError,
 )
-from shared.executors import SyncExecutor
-from shared.retry import RetryPolicy
+from conn_shared.executors import SyncExecutor
+from conn_shared.retry import RetryPolicy
+
 from tests.unit.faraday.support import (
     API_KEY,
     BASE,

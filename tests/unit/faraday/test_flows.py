@@ -8,11 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.backends.base import Backend
-from shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
-from shared.calls import Flow
-from shared.errors import (
+from conn_shared.backends.base import Backend
+from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
+from conn_shared.calls import Flow
+from conn_shared.errors import (
     ConnectionFailedError,
     ConnectionInUseError,
     InvalidRequestError,
@@ -22,8 +21,8 @@ from shared.errors import (
     SyncFailedError,
     UnsupportedStepError,
 )
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.lifecycle import (
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.lifecycle import (
     EnsureResult,
     ReadinessState,
     Step,
@@ -43,7 +42,8 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from shared.waiting import WaitPolicy
+from conn_shared.waiting import WaitPolicy
+
 from tests.support.openapi import SpecValidator
 from tests.unit.faraday.support import (
     CONN_ID,

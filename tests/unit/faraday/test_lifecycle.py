@@ -6,16 +6,16 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-
-from shared.backends.faraday_lifecycle import (
+from conn_shared.backends.faraday_lifecycle import (
     connection_info,
     option_drift,
     readiness_of,
     sync_before,
     sync_outcome_of,
 )
-from shared.backends.faraday_models import Connection
-from shared.lifecycle import ReadinessState, SyncState
+from conn_shared.backends.faraday_models import Connection
+from conn_shared.lifecycle import ReadinessState, SyncState
+
 from tests.unit.faraday.support import CONN_ID, PASSWORD, connection_json
 
 T0 = "2026-01-01T12:00:00Z"

@@ -15,11 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
-from shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
-from shared.errors import AuthenticationError, ConnectionInUseError
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.lifecycle import (
+from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
+from conn_shared.errors import AuthenticationError, ConnectionInUseError
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.lifecycle import (
     ReadinessState,
     delete_connection,
     ensure_connection,
@@ -27,6 +26,7 @@ from shared.lifecycle import (
     get_sync_outcome,
     trigger_sync,
 )
+
 from tests.unit.faraday.support import API_KEY, PASSWORD, connection_json
 
 MODES = [pytest.param("sync", id="sync"), pytest.param("async", id="async")]

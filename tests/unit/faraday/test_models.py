@@ -6,9 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
-
-from shared.backends.faraday_models import (
+from conn_shared.backends.faraday_models import (
     Connection,
     ConnectionType,
     ContentsRow,
@@ -21,6 +19,8 @@ from shared.backends.faraday_models import (
     ResourceStatus,
     Target,
 )
+from pydantic import ValidationError
+
 from tests.support.openapi import SpecValidator, SpecViolation
 from tests.unit.faraday import seed_examples
 from tests.unit.faraday.support import (

@@ -7,8 +7,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-
-from shared.errors import (
+from conn_shared.errors import (
     AuthenticationError,
     InvalidRequestError,
     NotFoundError,
@@ -16,7 +15,8 @@ from shared.errors import (
     RequestTimeoutError,
     ServerError,
 )
-from shared.executors import SyncExecutor
+from conn_shared.executors import SyncExecutor
+
 from tests.unit.faraday.support import (
     CONN_ID,
     Script,

@@ -7,19 +7,19 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.backends.faraday import FaradayBackend, FaradayConnectionSpec, FaradaySettings
-from shared.backends.faraday_models import Connection
-from shared.errors import InvalidRequestError
-from shared.executors import SyncExecutor
-from shared.lifecycle import (
+from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec, FaradaySettings
+from conn_shared.backends.faraday_models import Connection
+from conn_shared.errors import InvalidRequestError
+from conn_shared.executors import SyncExecutor
+from conn_shared.lifecycle import (
     delete_connection,
     ensure_connection,
     get_readiness,
     trigger_sync,
     wait_for_sync,
 )
-from shared.waiting import WaitPolicy
+from conn_shared.waiting import WaitPolicy
+
 from tests.unit.faraday.support import (
     API_KEY,
     BASE,

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-
-from shared.backends.fivetran import FivetranBackend, FivetranSettings
-from shared.calls import Call, Flow
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.redaction import is_secret_key
-from shared.retry import RetryPolicy
+from conn_shared.backends.fivetran import FivetranBackend, FivetranSettings
+from conn_shared.calls import Call, Flow
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.redaction import is_secret_key
+from conn_shared.retry import RetryPolicy
 
 API_KEY = "key-AKIA5EXAMPLE"
 API_SECRET = "secret-Zq9xVv7LpW3"

@@ -6,13 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
+from conn_shared.backends.fivetran import FivetranBackend
+from conn_shared.backends.fivetran_models import Connection
+from conn_shared.calls import Call
+from conn_shared.executors import SyncExecutor
+from conn_shared.pagination import Page, iter_items
 from pydantic import SecretStr
 
-from shared.backends.fivetran import FivetranBackend
-from shared.backends.fivetran_models import Connection
-from shared.calls import Call
-from shared.executors import SyncExecutor
-from shared.pagination import Page, iter_items
 from tests.support.openapi import SpecValidator
 from tests.unit.fivetran.support import BASIC, backend, connection, envelope
 

@@ -6,9 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.backends.fivetran_wire import map_fivetran_error
-from shared.errors import (
+from conn_shared.backends.fivetran_wire import map_fivetran_error
+from conn_shared.errors import (
     ApiError,
     AuthenticationError,
     ConflictError,
@@ -19,6 +18,7 @@ from shared.errors import (
     RequestTimeoutError,
     ServerError,
 )
+
 from tests.unit.fivetran.support import backend, connection, envelope, error
 
 _REQUEST = httpx.Request("GET", "https://api.fivetran.test/v1/connections/c1")

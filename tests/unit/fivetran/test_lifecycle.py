@@ -5,16 +5,15 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-
-from shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec
-from shared.errors import (
+from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec
+from conn_shared.errors import (
     ConflictError,
     NotFoundError,
     ServerError,
     SyncFailedError,
     UnsupportedStepError,
 )
-from shared.lifecycle import (
+from conn_shared.lifecycle import (
     ReadinessState,
     Step,
     SyncHandle,
@@ -32,7 +31,8 @@ from shared.lifecycle import (
     verify_connection,
     wait_for_sync,
 )
-from shared.waiting import WaitPolicy
+from conn_shared.waiting import WaitPolicy
+
 from tests.support.openapi import SpecValidator
 from tests.unit.fivetran.support import T0, T1, FakeFivetran, backend, error
 

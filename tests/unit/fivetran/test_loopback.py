@@ -13,12 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec, FivetranSettings
-from shared.calls import Flow
-from shared.errors import AuthenticationError
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.lifecycle import (
+from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec, FivetranSettings
+from conn_shared.calls import Flow
+from conn_shared.errors import AuthenticationError
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.lifecycle import (
     ReadinessState,
     SyncState,
     delete_connection,
@@ -28,6 +27,7 @@ from shared.lifecycle import (
     trigger_sync,
     verify_connection,
 )
+
 from tests.unit.fivetran.support import API_KEY, API_SECRET, BASIC, T1, FakeFivetran, error
 
 MODES = [pytest.param("sync", id="sync"), pytest.param("async", id="async")]

@@ -4,9 +4,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.backends.fivetran import FivetranBackend
-from shared.backends.fivetran_models import (
+from conn_shared.backends.fivetran import FivetranBackend
+from conn_shared.backends.fivetran_models import (
     Connection,
     FivetranSyncState,
     ScheduleType,
@@ -15,7 +14,8 @@ from shared.backends.fivetran_models import (
     SetupTestStatus,
     UpdateState,
 )
-from shared.calls import Call
+from conn_shared.calls import Call
+
 from tests.support.openapi import ResponseExample, SpecValidator
 from tests.unit.fivetran.support import backend, connection, envelope
 

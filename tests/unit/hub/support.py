@@ -14,12 +14,11 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 import pytest
+from conn_shared.backends.hub import HubBackend
+from conn_shared.calls import Call, Flow
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.retry import RetryPolicy
 from pydantic import SecretStr
-
-from shared.backends.hub import HubBackend
-from shared.calls import Call, Flow
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.retry import RetryPolicy
 
 T = TypeVar("T")
 Mode = Literal["sync", "async"]

@@ -6,10 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-
-from shared.backends.hub import HubBackend, map_hub_error
-from shared.calls import Call
-from shared.errors import (
+from conn_shared.backends.hub import HubBackend, map_hub_error
+from conn_shared.calls import Call
+from conn_shared.errors import (
     ApiError,
     AuthenticationError,
     ConflictError,

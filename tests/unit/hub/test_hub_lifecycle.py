@@ -5,10 +5,8 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
-
-from shared.backends.hub import HubConnectionSpec
-from shared.errors import (
+from conn_shared.backends.hub import HubConnectionSpec
+from conn_shared.errors import (
     AuthenticationError,
     ConnectionFailedError,
     ConnectionInUseError,
@@ -18,7 +16,7 @@ from shared.errors import (
     UnsupportedStepError,
     WaitTimeoutError,
 )
-from shared.lifecycle import (
+from conn_shared.lifecycle import (
     ReadinessState,
     SyncHandle,
     SyncKind,
@@ -35,7 +33,8 @@ from shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from shared.waiting import WaitPolicy
+from conn_shared.waiting import WaitPolicy
+from pydantic import SecretStr
 
 from .support import MODES, SECRET, FakeHub, Mode, connection, make_backend, run_flow
 

@@ -12,11 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from pydantic import SecretStr
-
-from shared.backends.hub import HubBackend, HubConnectionSpec
-from shared.executors import AsyncExecutor, SyncExecutor
-from shared.lifecycle import (
+from conn_shared.backends.hub import HubBackend, HubConnectionSpec
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.lifecycle import (
     EnsureResult,
     ReadinessState,
     delete_connection,
@@ -26,8 +24,9 @@ from shared.lifecycle import (
     verify_connection,
     wait_until_ready,
 )
-from shared.retry import RetryPolicy
-from shared.waiting import WaitPolicy
+from conn_shared.retry import RetryPolicy
+from conn_shared.waiting import WaitPolicy
+from pydantic import SecretStr
 
 from .support import MODES, SECRET, TOKEN, FakeHub, Mode
 

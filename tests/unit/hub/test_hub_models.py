@@ -4,9 +4,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
-
-from shared.backends.hub import (
+from conn_shared.backends.hub import (
     ColumnList,
     ConnectionStatus,
     EditSettings,
@@ -23,8 +21,9 @@ from shared.backends.hub import (
     TableList,
     Visibility,
 )
-from shared.backends.hub_lifecycle import connection_info, readiness_of
-from shared.lifecycle import ReadinessState
+from conn_shared.backends.hub_lifecycle import connection_info, readiness_of
+from conn_shared.lifecycle import ReadinessState
+from pydantic import BaseModel, ValidationError
 
 from . import seed_examples as seed
 from .support import SECRET, connection

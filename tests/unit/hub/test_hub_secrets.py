@@ -4,12 +4,11 @@ import logging
 
 import httpx
 import pytest
+from conn_shared.backends.hub import EditSettings, HubConnection, HubConnectionSpec
+from conn_shared.calls import Flow
+from conn_shared.errors import InvalidRequestError
+from conn_shared.lifecycle import ensure_connection
 from pydantic import SecretStr
-
-from shared.backends.hub import EditSettings, HubConnection, HubConnectionSpec
-from shared.calls import Flow
-from shared.errors import InvalidRequestError
-from shared.lifecycle import ensure_connection
 
 from .support import MODES, SECRET, TOKEN, FakeHub, Mode, connection, make_backend, run_flow
 

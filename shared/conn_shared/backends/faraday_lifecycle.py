@@ -1,0 +1,145 @@
+"""Faraday's states mapped onto the shared lifecycle types: pure functions, no I/O.
+
+The mapping itself is documented in `conn_shared.backends.faraday`; this module holds the
+decisions so they can be table-tested without a server:
+
+- `readiness_of(connection)` -> `Readiness`
+- `sync_before(connection)` -> the JSON before-state a `SyncHandle` carries
+- `sync_outcome_of(connection, before)` -> `SyncOutcome`
+- `option_drift(current, desired)` -> the non-secret options to merge-patch
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from conn_shared.backends.faraday_models import Connection, ResourceStatus, is_secret_option
+from conn_shared.lifecycle import ConnectionInfo, Readiness, ReadinessState, SyncOutcome, SyncState
+from conn_shared.redaction import redact
+
+__all__ = [
+    "BACKEND_NAME",
+    "connection_info",
+    "option_drift",
+    "readiness_of",
+    "sync_before",
+    "sync_outcome_of",
+]
+
+BACKEND_NAME = "faraday"
+_PENDING = frozenset({ResourceStatus.NEW, ResourceStatus.STARTING, ResourceStatus.RUNNING})
+
+
+def _raw(connection: Connection) -> dict[str, Any]:
+    raw: dict[str, Any] = redact(connection.model_dump(mode="json", by_alias=True))
+    return raw
+
+
+def connection_info(connection: Connection) -> ConnectionInfo:
+    """The backend-neutral view; `paused` is None because Faraday has no pause (see faraday.py)."""
+    return ConnectionInfo(
+        backend=BACKEND_NAME,
+        connection_id=connection.id,
+        name=connection.name,
+        paused=None,
+        raw=_raw(connection),
+    )
+
+
+def _failure_reason(connection: Connection) -> str:
+    return connection.status_error or connection.contents_error or "status is error, no message"
+
+
+def readiness_of(connection: Connection) -> Readiness:
+    """ready <- "ready"; failed <- "error"; pending <- new/starting/running or an unknown status."""
+    status = connection.status
+    reason: str | None = None
+    if status == ResourceStatus.READY:
+        state = ReadinessState.READY
+    elif status == ResourceStatus.ERROR:
+        state = ReadinessState.FAILED
+        reason = _failure_reason(connection)
+    else:
+        state = ReadinessState.PENDING
+        if status not in _PENDING:
+            reason = f"unknown Faraday status {str(status)!r}, treated as pending"
+    return Readiness(
+        backend=BACKEND_NAME,
+        connection_id=connection.id,
+        state=state,
+        reason=reason,
+        raw=_raw(connection),
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def sync_before(connection: Connection) -> dict[str, Any]:
+    """The markers a later outcome is compared with, as plain JSON."""
+    return {
+        "status": str(connection.status),
+        "last_updated_output_at": _iso(connection.last_updated_output_at),
+        "status_changed_at": _iso(connection.status_changed_at),
+    }
+
+
+def _advanced(now: datetime | None, before: Any) -> bool:
+    """True when `now` is later than the recorded `before` (an ISO string or None)."""
+    if now is None:
+        return False
+    if not isinstance(before, str):
+        return True
+    try:
+        then = datetime.fromisoformat(before.replace("Z", "+00:00"))
+    except ValueError:
+        return now.isoformat() != before
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=now.tzinfo)
+    return now > then
+
+
+def sync_outcome_of(connection: Connection, before: Mapping[str, Any]) -> SyncOutcome:
+    """succeeded: status ready and `last_updated_output_at` moved past the before-state;
+    failed: status error and `status_changed_at` moved past it; running otherwise."""
+    status = connection.status
+    state = SyncState.RUNNING
+    reason: str | None = None
+    finished_at: datetime | None = None
+    if status == ResourceStatus.READY and _advanced(
+        connection.last_updated_output_at, before.get("last_updated_output_at")
+    ):
+        state = SyncState.SUCCEEDED
+        finished_at = connection.last_updated_output_at
+    elif status == ResourceStatus.ERROR and _advanced(
+        connection.status_changed_at, before.get("status_changed_at")
+    ):
+        state = SyncState.FAILED
+        reason = _failure_reason(connection)
+        finished_at = connection.status_changed_at
+    elif not status.is_known:
+        reason = f"unknown Faraday status {str(status)!r}, treated as running"
+    return SyncOutcome(
+        backend=BACKEND_NAME,
+        connection_id=connection.id,
+        state=state,
+        reason=reason,
+        finished_at=finished_at,
+        raw=_raw(connection),
+    )
+
+
+def option_drift(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The desired non-secret options whose value differs from the connection's.
+
+    Secret options are write-only (Faraday may echo them masked or not at all), so they
+    are never drift; `type` is the discriminator, not a setting; options the connection
+    has but `desired` does not mention (server defaults, keys Faraday generates such as
+    `rsa_public_key`) are left alone.
+    """
+    return {
+        key: value
+        for key, value in desired.items()
+        if key != "type" and not is_secret_option(key) and current.get(key) != value
+    }

@@ -1,0 +1,428 @@
+"""Fivetran v1 connection endpoints as `Call`s, and the account settings.
+
+One method per endpoint, with every documented request field and query
+parameter; nothing here sends a request. Endpoints the definition marks
+`Accept: application/json;version=2` get that header, the others
+`application/json`. Schema-config, certificate and fingerprint endpoints live
+in `fivetran_schemas`, mixed into `FivetranApi`.
+"""
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from conn_shared.backends.base import BackendSettings
+from conn_shared.backends.fivetran_models import (
+    ActionResult,
+    ConnectCardConfig,
+    ConnectCardResult,
+    Connection,
+    ConnectionState,
+)
+from conn_shared.backends.fivetran_schemas import SchemaAndTrustCalls
+from conn_shared.backends.fivetran_wire import (
+    ACCEPT_V1,
+    ACCEPT_V2,
+    BACKEND,
+    PERSISTENT_PATCH_FIELDS,
+    action_of,
+    body_of,
+    check_limit,
+    check_schedule,
+    data_of,
+    envelope,
+    map_fivetran_error,
+    path_id,
+    table_scope,
+)
+from conn_shared.calls import Call
+from conn_shared.http import ApiProfile
+from conn_shared.pagination import Page
+
+__all__ = ["FivetranApi", "FivetranSettings"]
+
+
+class FivetranSettings(BackendSettings):
+    """One Fivetran account: API key and secret (HTTP Basic auth) and the API root.
+
+    `base_url` is the host only; paths start with `/v1/`.
+    """
+
+    api_key: SecretStr
+    api_secret: SecretStr
+    base_url: str = "https://api.fivetran.com"
+
+
+class FivetranApi(SchemaAndTrustCalls):
+    """The connection endpoints of the Fivetran REST API, one method per endpoint.
+
+    Methods return `Call`s; run them with `SyncExecutor(api.profile())` or the
+    async twin. Nothing here sends a request.
+    """
+
+    def __init__(self, settings: FivetranSettings | None = None, **kwargs: Any) -> None:
+        if settings is not None and kwargs:
+            raise ValueError("pass either settings or keyword arguments, not both")
+        self.settings = settings if settings is not None else FivetranSettings(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
+
+    def profile(self) -> ApiProfile:
+        """Base URL, Basic auth with key:secret, the error mapper, retry policy and timeouts."""
+        key = self.settings.api_key.get_secret_value()
+        secret = self.settings.api_secret.get_secret_value()
+        basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
+        return ApiProfile(
+            backend=BACKEND,
+            base_url=self.settings.base_url,
+            map_error=map_fivetran_error,
+            auth=httpx.BasicAuth(key, secret),
+            headers=dict(self.settings.extra_headers),
+            timeouts=self.settings.timeouts,
+            retry=self.settings.retry,
+            max_connections=self.settings.max_connections,
+            secrets=(key, secret, basic),
+        )
+
+    # --- connections -----------------------------------------------------------------
+
+    def list_connections(
+        self,
+        *,
+        group_id: str | None = None,
+        schema: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> Call[Page[Connection]]:
+        """GET /v1/connections: one page; `Page.next` fetches the following one.
+
+        `schema` matches the connection's name exactly (no partial matches).
+        """
+        params = {
+            "group_id": group_id,
+            "schema": schema,
+            "cursor": cursor,
+            "limit": check_limit(limit),
+        }
+
+        def parse(response: httpx.Response) -> Page[Connection]:
+            data = envelope(response)["data"]
+            items = [Connection.model_validate(item) for item in data.get("items") or []]
+            nxt = data.get("next_cursor")
+            follow = (
+                self.list_connections(group_id=group_id, schema=schema, cursor=nxt, limit=limit)
+                if nxt
+                else None
+            )
+            return Page(items=items, next=follow)
+
+        return Call(
+            operation="fivetran.list_connections",
+            method="GET",
+            path="/v1/connections",
+            parse=parse,
+            params=params,
+            headers={"Accept": ACCEPT_V2},
+        )
+
+    def connection_details(self, connection_id: str) -> Call[Connection]:
+        """GET /v1/connections/{id}: configuration, status and setup-test results."""
+        return Call(
+            operation="fivetran.connection_details",
+            method="GET",
+            path=f"/v1/connections/{path_id('connection_id', connection_id)}",
+            parse=data_of(Connection),
+            headers={"Accept": ACCEPT_V2},
+        )
+
+    def create_connection(
+        self,
+        *,
+        group_id: str,
+        service: str,
+        config: Mapping[str, Any] | None = None,
+        auth: Mapping[str, Any] | None = None,
+        run_setup_tests: bool | None = None,
+        trust_certificates: bool | None = None,
+        trust_fingerprints: bool | None = None,
+        paused: bool | None = None,
+        pause_after_trial: bool | None = None,
+        sync_frequency: int | None = None,
+        data_delay_sensitivity: str | None = None,
+        data_delay_threshold: int | None = None,
+        daily_sync_time: str | None = None,
+        schedule_type: str | None = None,
+        connect_card_config: ConnectCardConfig | Mapping[str, Any] | None = None,
+        proxy_agent_id: str | None = None,
+        private_link_id: str | None = None,
+        networking_method: str | None = None,
+        hybrid_deployment_agent_id: str | None = None,
+        destination_configuration: Mapping[str, Any] | None = None,
+        destination_schema_names: str | None = None,
+        external_secrets_manager_id: str | None = None,
+        external_secrets_keys_config: Mapping[str, str] | None = None,
+    ) -> Call[Connection]:
+        """POST /v1/connections. Not idempotent: the transport never resends it.
+
+        `config` carries the destination schema name (`schema`, `schema` + `table`
+        or `schema_prefix`, by service); values may be `SecretStr`.
+        """
+        path_id("group_id", group_id)
+        path_id("service", service)
+        check_schedule(sync_frequency, daily_sync_time)
+        body = body_of(
+            group_id=group_id,
+            service=service,
+            config=config,
+            auth=auth,
+            run_setup_tests=run_setup_tests,
+            trust_certificates=trust_certificates,
+            trust_fingerprints=trust_fingerprints,
+            paused=paused,
+            pause_after_trial=pause_after_trial,
+            sync_frequency=sync_frequency,
+            data_delay_sensitivity=data_delay_sensitivity,
+            data_delay_threshold=data_delay_threshold,
+            daily_sync_time=daily_sync_time,
+            schedule_type=schedule_type,
+            connect_card_config=connect_card_config,
+            proxy_agent_id=proxy_agent_id,
+            private_link_id=private_link_id,
+            networking_method=networking_method,
+            hybrid_deployment_agent_id=hybrid_deployment_agent_id,
+            destination_configuration=destination_configuration,
+            destination_schema_names=destination_schema_names,
+            external_secrets_manager_id=external_secrets_manager_id,
+            external_secrets_keys_config=external_secrets_keys_config,
+        )
+        return Call(
+            operation="fivetran.create_connection",
+            method="POST",
+            path="/v1/connections",
+            parse=data_of(Connection),
+            json=body,
+            headers={"Accept": ACCEPT_V2},
+        )
+
+    def modify_connection(
+        self,
+        connection_id: str,
+        *,
+        config: Mapping[str, Any] | None = None,
+        auth: Mapping[str, Any] | None = None,
+        paused: bool | None = None,
+        is_historical_sync: bool | None = None,
+        run_setup_tests: bool | None = None,
+        trust_certificates: bool | None = None,
+        trust_fingerprints: bool | None = None,
+        sync_frequency: int | None = None,
+        schedule_type: str | None = None,
+        daily_sync_time: str | None = None,
+        pause_after_trial: bool | None = None,
+        data_delay_sensitivity: str | None = None,
+        data_delay_threshold: int | None = None,
+        schema_status: str | None = None,
+        networking_method: str | None = None,
+        hybrid_deployment_agent_id: str | None = None,
+        proxy_agent_id: str | None = None,
+        private_link_id: str | None = None,
+        destination_configuration: Mapping[str, Any] | None = None,
+        external_secrets_manager_id: str | None = None,
+        external_secrets_keys_config: Mapping[str, str] | None = None,
+    ) -> Call[Connection]:
+        """PATCH /v1/connections/{id}: change only the fields given.
+
+        Fivetran requires at least one persistent field; `run_setup_tests` and the
+        trust flags only steer the setup tests of this update, and the trust flags
+        need `run_setup_tests=True`. Retried like a GET, except when it starts a
+        historical sync (`is_historical_sync=True` restarts a running one).
+        """
+        path = f"/v1/connections/{path_id('connection_id', connection_id)}"
+        check_schedule(sync_frequency, daily_sync_time)
+        body = body_of(
+            config=config,
+            auth=auth,
+            paused=paused,
+            is_historical_sync=is_historical_sync,
+            run_setup_tests=run_setup_tests,
+            trust_certificates=trust_certificates,
+            trust_fingerprints=trust_fingerprints,
+            sync_frequency=sync_frequency,
+            schedule_type=schedule_type,
+            daily_sync_time=daily_sync_time,
+            pause_after_trial=pause_after_trial,
+            data_delay_sensitivity=data_delay_sensitivity,
+            data_delay_threshold=data_delay_threshold,
+            schema_status=schema_status,
+            networking_method=networking_method,
+            hybrid_deployment_agent_id=hybrid_deployment_agent_id,
+            proxy_agent_id=proxy_agent_id,
+            private_link_id=private_link_id,
+            destination_configuration=destination_configuration,
+            external_secrets_manager_id=external_secrets_manager_id,
+            external_secrets_keys_config=external_secrets_keys_config,
+        )
+        if not PERSISTENT_PATCH_FIELDS & body.keys():
+            raise ValueError(
+                "modify_connection: give at least one persistent field "
+                f"({', '.join(sorted(PERSISTENT_PATCH_FIELDS))}); to only run setup tests "
+                "use run_setup_tests()"
+            )
+        if (trust_certificates or trust_fingerprints) and run_setup_tests is not True:
+            raise ValueError(
+                "trust_certificates / trust_fingerprints: need run_setup_tests=True on update"
+            )
+        return Call(
+            operation="fivetran.modify_connection",
+            method="PATCH",
+            path=path,
+            parse=data_of(Connection),
+            json=body,
+            headers={"Accept": ACCEPT_V2},
+            idempotent=is_historical_sync is not True,
+        )
+
+    def delete_connection(self, connection_id: str) -> Call[ActionResult]:
+        """DELETE /v1/connections/{id}; a missing connection raises NotFoundError."""
+        return Call(
+            operation="fivetran.delete_connection",
+            method="DELETE",
+            path=f"/v1/connections/{path_id('connection_id', connection_id)}",
+            parse=action_of,
+            headers={"Accept": ACCEPT_V2},
+        )
+
+    def run_setup_tests(
+        self,
+        connection_id: str,
+        *,
+        trust_certificates: bool | None = None,
+        trust_fingerprints: bool | None = None,
+    ) -> Call[Connection]:
+        """POST /v1/connections/{id}/test: run the setup tests, answer with the connection.
+
+        The body is always sent (`{}` at least): the API refuses a missing one.
+        Running tests twice is harmless, so a lost answer is retried.
+        """
+        return Call(
+            operation="fivetran.run_setup_tests",
+            method="POST",
+            path=f"/v1/connections/{path_id('connection_id', connection_id)}/test",
+            parse=data_of(Connection),
+            json=body_of(
+                trust_certificates=trust_certificates, trust_fingerprints=trust_fingerprints
+            ),
+            headers={"Accept": ACCEPT_V2},
+            idempotent=True,
+        )
+
+    def sync_connection(
+        self, connection_id: str, *, force: bool | None = None
+    ) -> Call[ActionResult]:
+        """POST /v1/connections/{id}/sync; `force` stops a running sync and starts over.
+
+        Without `force` a second trigger does nothing while a sync runs, so the
+        transport may resend it; with `force` it may not.
+        """
+        return Call(
+            operation="fivetran.sync_connection",
+            method="POST",
+            path=f"/v1/connections/{path_id('connection_id', connection_id)}/sync",
+            parse=action_of,
+            json=body_of(force=force),
+            headers={"Accept": ACCEPT_V2},
+            idempotent=not force,
+        )
+
+    def resync_connection(
+        self, connection_id: str, *, scope: Mapping[str, Sequence[str]] | None = None
+    ) -> Call[ActionResult]:
+        """POST /v1/connections/{id}/resync: a historical sync of everything, or of `scope`.
+
+        `scope` maps schema names to non-empty lists of table names (table-level
+        resync is supported by database-style connectors only; others answer 400).
+        A 409 means a running sync could not be completed first.
+        """
+        path = f"/v1/connections/{path_id('connection_id', connection_id)}/resync"
+        body = {} if scope is None else {"scope": table_scope("scope", scope)}
+        return Call(
+            operation="fivetran.resync_connection",
+            method="POST",
+            path=path,
+            parse=action_of,
+            json=body,
+            headers={"Accept": ACCEPT_V2},
+        )
+
+    def resync_tables(
+        self, connection_id: str, tables: Mapping[str, Sequence[str]]
+    ) -> Call[ActionResult]:
+        """POST /v1/connections/{id}/schemas/tables/resync: the older table-resync endpoint.
+
+        The lifecycle uses `resync_connection(scope=...)` instead, which documents
+        its paused and in-progress behaviour; this one is kept for completeness.
+        """
+        path = f"/v1/connections/{path_id('connection_id', connection_id)}/schemas/tables/resync"
+        return Call(
+            operation="fivetran.resync_tables",
+            method="POST",
+            path=path,
+            parse=action_of,
+            json=table_scope("tables", tables),
+            headers={"Accept": ACCEPT_V1},
+        )
+
+    def connect_card(
+        self,
+        connection_id: str,
+        *,
+        redirect_uri: str,
+        hide_setup_guide: bool | None = None,
+        all_fields: bool | None = None,
+    ) -> Call[ConnectCardResult]:
+        """POST /v1/connections/{id}/connect-card: a URI where a user finishes the setup."""
+        path = f"/v1/connections/{path_id('connection_id', connection_id)}/connect-card"
+        if not redirect_uri.startswith(("https://", "http://")):
+            raise ValueError(
+                f"redirect_uri: must start with https:// or http://, got {redirect_uri!r}"
+            )
+        card = body_of(
+            redirect_uri=redirect_uri, hide_setup_guide=hide_setup_guide, all_fields=all_fields
+        )
+        return Call(
+            operation="fivetran.connect_card",
+            method="POST",
+            path=path,
+            parse=data_of(ConnectCardResult),
+            json={"connect_card_config": card},
+            headers={"Accept": ACCEPT_V2},
+            idempotent=True,
+        )
+
+    def connection_state(self, connection_id: str) -> Call[ConnectionState]:
+        """GET /v1/connections/{id}/state (Function and Connector SDK connections only)."""
+        return Call(
+            operation="fivetran.connection_state",
+            method="GET",
+            path=f"/v1/connections/{path_id('connection_id', connection_id)}/state",
+            parse=data_of(ConnectionState),
+            headers={"Accept": ACCEPT_V2},
+        )
+
+    def modify_connection_state(
+        self, connection_id: str, state: Mapping[str, Any]
+    ) -> Call[ConnectionState]:
+        """PATCH /v1/connections/{id}/state; Fivetran wants the connection paused first."""
+        return Call(
+            operation="fivetran.modify_connection_state",
+            method="PATCH",
+            path=f"/v1/connections/{path_id('connection_id', connection_id)}/state",
+            parse=data_of(ConnectionState),
+            json={"state": dict(state)},
+            headers={"Accept": ACCEPT_V2},
+            idempotent=True,
+        )

@@ -1,0 +1,166 @@
+"""Fivetran connection states mapped onto the shared `Readiness` and `SyncOutcome`: pure.
+
+Readiness (first match wins):
+    ready    status.setup_state == "connected"
+    failed   setup_state == "broken", or any setup test FAILED / JOB_FAILED;
+             reason: the failing tests' titles and messages (else the tasks' messages)
+    pending  anything else (e.g. "incomplete" without failed tests, or a new state)
+
+Sync outcome, against the before-state recorded when the sync was asked for
+(`succeeded_at`, `failed_at` as ISO strings or null, `sync_state`,
+`is_historical_sync`). A timestamp is *new* when it is later than both
+before-values, so a sync that finished before we asked never counts:
+    running      sync_state is "syncing" (whatever the timestamps say)
+    succeeded    succeeded_at is new and later than failed_at; for a resync,
+                 status.is_historical_sync must also be false again
+    failed       failed_at is new and later than succeeded_at
+    rescheduled  sync_state is "rescheduled"; rescheduled_until = status.rescheduled_for
+    running      otherwise (scheduled, paused, or an unknown state)
+
+A failed resync is reported at once even while `is_historical_sync` is still
+true: Fivetran keeps the flag set until a historical sync succeeds, so waiting
+for it to clear would turn every failure into a timeout.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from conn_shared.backends.fivetran_models import Connection, FivetranSyncState, SetupState
+from conn_shared.backends.fivetran_wire import BACKEND
+from conn_shared.lifecycle import (
+    ConnectionInfo,
+    Readiness,
+    ReadinessState,
+    SyncHandle,
+    SyncKind,
+    SyncOutcome,
+    SyncState,
+)
+from conn_shared.redaction import scrub
+
+__all__ = ["connection_info", "readiness_of", "sync_marker", "sync_outcome_of"]
+
+_TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+def connection_info(connection: Connection, *, hide: Sequence[str] = ()) -> ConnectionInfo:
+    """The backend-neutral view of a connection; `raw` is redacted.
+
+    `hide` lists literal secrets (from the spec) to scrub as well, in case the
+    answer echoed one under a key that does not look like a credential.
+    """
+    return ConnectionInfo(
+        backend=BACKEND,
+        connection_id=connection.id,
+        name=connection.schema_name,
+        paused=connection.paused,
+        raw=_scrubbed(connection.redacted(), hide),
+    )
+
+
+def _scrubbed(value: Any, hide: Sequence[str]) -> Any:
+    if not hide:
+        return value
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, hide) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, hide) for v in value]
+    return scrub(value, hide) if isinstance(value, str) else value
+
+
+def readiness_of(connection: Connection) -> Readiness:
+    """Map setup state and setup-test results onto `Readiness` (table in the module doc)."""
+    status = connection.status
+    failed_tests = [test for test in connection.setup_tests if test.failed]
+    state = ReadinessState.PENDING
+    reason: str | None = None
+    if status.setup_state == SetupState.CONNECTED:
+        state = ReadinessState.READY
+    elif status.setup_state == SetupState.BROKEN or failed_tests:
+        state = ReadinessState.FAILED
+        reasons = [f"{t.title}: {t.message}" if t.message else t.title for t in failed_tests]
+        if not reasons:
+            reasons = [t.message or t.code or "task" for t in status.tasks]
+        reason = "; ".join(reasons) or f"setup_state is {status.setup_state}"
+    elif not status.setup_state.is_known:
+        reason = f"unknown setup_state {str(status.setup_state)!r}"
+    return Readiness(
+        backend=BACKEND,
+        connection_id=connection.id,
+        state=state,
+        reason=reason,
+        raw=connection.redacted(),
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def sync_marker(connection: Connection) -> dict[str, Any]:
+    """The before-state a `SyncHandle` keeps: plain JSON, so the handle can travel."""
+    return {
+        "succeeded_at": _iso(connection.succeeded_at),
+        "failed_at": _iso(connection.failed_at),
+        "sync_state": str(connection.status.sync_state),
+        "is_historical_sync": connection.status.is_historical_sync,
+    }
+
+
+def _instant(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    parsed = _TIMESTAMP.validate_python(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def sync_outcome_of(handle: SyncHandle, connection: Connection) -> SyncOutcome:
+    """Compare `connection` with `handle.before` (table in the module doc)."""
+    before = [_instant(handle.before.get(k)) for k in ("succeeded_at", "failed_at")]
+    mark = max((t for t in before if t is not None), default=None)
+    succeeded_at = _aware(connection.succeeded_at)
+    failed_at = _aware(connection.failed_at)
+    new_success = succeeded_at if succeeded_at and (mark is None or succeeded_at > mark) else None
+    new_failure = failed_at if failed_at and (mark is None or failed_at > mark) else None
+    status = connection.status
+
+    state = SyncState.RUNNING
+    reason: str | None = None
+    finished_at: datetime | None = None
+    rescheduled_until: datetime | None = None
+    if status.sync_state == FivetranSyncState.SYNCING:
+        pass
+    elif new_failure and (new_success is None or new_failure > new_success):
+        state, finished_at = SyncState.FAILED, new_failure
+        tasks = "; ".join(t.message or t.code or "" for t in status.tasks if t.message or t.code)
+        reason = f"sync failed at {new_failure.isoformat()}" + (f": {tasks}" if tasks else "")
+    elif new_success and not (handle.kind is SyncKind.RESYNC and status.is_historical_sync):
+        state, finished_at = SyncState.SUCCEEDED, new_success
+    elif status.sync_state == FivetranSyncState.RESCHEDULED:
+        state = SyncState.RESCHEDULED
+        rescheduled_until = _aware(status.rescheduled_for)
+        reason = "rescheduled by Fivetran until more source API quota is available"
+    elif status.sync_state == FivetranSyncState.PAUSED:
+        reason = "the connection is paused; the sync waits until it is resumed"
+    return SyncOutcome(
+        backend=BACKEND,
+        connection_id=handle.connection_id,
+        state=state,
+        reason=reason,
+        rescheduled_until=rescheduled_until,
+        finished_at=finished_at,
+        raw=connection.redacted(),
+    )

@@ -1,0 +1,373 @@
+"""The connection lifecycle every orchestrator drives, in backend-neutral words.
+
+    ensure -> verify -> wait until ready -> trigger sync / resync -> wait for the sync
+           -> pause, resume, delete
+
+Each verb checks the backend's declared capabilities *before* it returns, so an
+unsupported step raises `UnsupportedStepError` without sending a request, then
+hands back a flow (see `conn_shared.calls`) for a sync or async executor to run:
+
+    with SyncExecutor(backend.profile()) as executor:
+        ensured = executor.run(ensure_connection(backend, spec))
+        executor.run(wait_until_ready(backend, ensured.connection.connection_id))
+        handle = executor.run(trigger_sync(backend, ensured.connection.connection_id))
+        outcome = executor.run(wait_for_sync(backend, handle))
+
+Normalized results (`Readiness`, `SyncHandle`, `SyncOutcome`, `ConnectionInfo`)
+are plain-JSON pydantic models; each keeps the vendor's own object, with
+secrets redacted, in `raw`.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from conn_shared.calls import NOW, Flow, Sleep
+from conn_shared.errors import (
+    ConnectionFailedError,
+    SyncFailedError,
+    UnsupportedStepError,
+    WaitTimeoutError,
+)
+from conn_shared.waiting import Finished, Observed, PollAgain, WaitPolicy, WaitProgress, decide
+
+if TYPE_CHECKING:
+    from conn_shared.backends.base import Backend
+
+__all__ = [
+    "ConnectionInfo",
+    "EnsureResult",
+    "Readiness",
+    "ReadinessState",
+    "Step",
+    "SyncHandle",
+    "SyncKind",
+    "SyncOutcome",
+    "SyncState",
+    "TableRef",
+    "delete_connection",
+    "ensure_connection",
+    "get_readiness",
+    "get_sync_outcome",
+    "pause_connection",
+    "require",
+    "resume_connection",
+    "trigger_resync",
+    "trigger_sync",
+    "verify_connection",
+    "wait_for_sync",
+    "wait_until_ready",
+]
+
+T = TypeVar("T")
+
+
+class Step(str, Enum):
+    """A lifecycle step a backend may or may not support."""
+
+    ENSURE = "ensure"
+    VERIFY = "verify"
+    READINESS = "readiness"
+    SYNC = "sync"
+    RESYNC = "resync"
+    RESYNC_TABLES = "resync_tables"
+    SYNC_OUTCOME = "sync_outcome"
+    PAUSE = "pause"
+    RESUME = "resume"
+    DELETE = "delete"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConnectionInfo(_Model):
+    """A connection as every backend can describe it; `raw` is the vendor object, redacted."""
+
+    backend: str
+    connection_id: str
+    name: str | None = None
+    paused: bool | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class EnsureResult(_Model):
+    """What `ensure_connection` did: found or created, and whether it updated drifted config."""
+
+    connection: ConnectionInfo
+    created: bool
+    updated: bool = False
+
+
+class ReadinessState(str, Enum):
+    """Normalized readiness of a connection."""
+
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Readiness(_Model):
+    """Whether a connection can be used, and if it failed, why."""
+
+    backend: str
+    connection_id: str
+    state: ReadinessState
+    reason: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class SyncKind(str, Enum):
+    """A normal incremental sync, or a resync (historical / rebuild)."""
+
+    SYNC = "sync"
+    RESYNC = "resync"
+
+
+class TableRef(_Model):
+    """One table to resync: its schema (source namespace) and table name."""
+
+    schema_name: str = Field(alias="schema")
+    table: str
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class SyncHandle(_Model):
+    """A sync that was asked for, with the state observed before asking.
+
+    `before` holds the backend's markers (e.g. Fivetran's succeeded_at/failed_at)
+    that tell a finished sync from an earlier one; it is plain JSON so the handle
+    can travel through XCom, trigger payloads and Dagster cursors.
+    """
+
+    backend: str
+    connection_id: str
+    kind: SyncKind
+    requested_at: datetime
+    before: dict[str, Any] = Field(default_factory=dict)
+    tables: tuple[TableRef, ...] | None = None
+
+
+class SyncState(str, Enum):
+    """Normalized state of a requested sync."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    RESCHEDULED = "rescheduled"
+
+
+class SyncOutcome(_Model):
+    """Where a requested sync stands; `rescheduled_until` is set when the vendor postponed it."""
+
+    backend: str
+    connection_id: str
+    state: SyncState
+    reason: str | None = None
+    rescheduled_until: datetime | None = None
+    finished_at: datetime | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+def require(backend: "Backend", step: Step) -> None:
+    """Raise UnsupportedStepError unless `backend` declares `step`."""
+    if step not in backend.capabilities:
+        raise UnsupportedStepError(
+            backend=backend.name,
+            step=step.value,
+            supported=tuple(s.value for s in Step if s in backend.capabilities),
+        )
+
+
+def ensure_connection(backend: "Backend", spec: Any, *, update: bool = True) -> Flow[EnsureResult]:
+    """Get the connection `spec` identifies, creating it if absent; never a duplicate.
+
+    With `update`, a connection whose non-secret settings drifted from `spec` is
+    updated in place. A create whose response was lost is found again, not repeated.
+    """
+    require(backend, Step.ENSURE)
+    return backend.ensure_flow(spec, update=update)
+
+
+def verify_connection(backend: "Backend", connection_id: str) -> Flow[Readiness]:
+    """Run the vendor's setup tests / verification and report the resulting readiness."""
+    require(backend, Step.VERIFY)
+    return backend.verify_flow(connection_id)
+
+
+def get_readiness(backend: "Backend", connection_id: str) -> Flow[Readiness]:
+    """Read the connection's readiness once."""
+    require(backend, Step.READINESS)
+    return backend.readiness_flow(connection_id)
+
+
+def trigger_sync(
+    backend: "Backend", connection_id: str, *, force: bool = False
+) -> Flow[SyncHandle]:
+    """Ask for an incremental sync (`force` restarts one already running, where supported)."""
+    require(backend, Step.SYNC)
+    return backend.trigger_sync_flow(connection_id, kind=SyncKind.SYNC, tables=None, force=force)
+
+
+def trigger_resync(
+    backend: "Backend", connection_id: str, *, tables: Sequence[TableRef] | None = None
+) -> Flow[SyncHandle]:
+    """Ask for a historical resync of the whole connection, or of `tables` only."""
+    require(backend, Step.RESYNC_TABLES if tables else Step.RESYNC)
+    return backend.trigger_sync_flow(
+        connection_id,
+        kind=SyncKind.RESYNC,
+        tables=tuple(tables) if tables else None,
+        force=False,
+    )
+
+
+def get_sync_outcome(backend: "Backend", handle: SyncHandle) -> Flow[SyncOutcome]:
+    """Read where the sync behind `handle` stands, once."""
+    require(backend, Step.SYNC_OUTCOME)
+    _check_handle(backend, handle)
+    return backend.sync_outcome_flow(handle)
+
+
+def pause_connection(backend: "Backend", connection_id: str) -> Flow[ConnectionInfo]:
+    """Stop scheduled syncs (Fivetran pause, hub disable, ...)."""
+    require(backend, Step.PAUSE)
+    return backend.pause_flow(connection_id)
+
+
+def resume_connection(backend: "Backend", connection_id: str) -> Flow[ConnectionInfo]:
+    """Undo `pause_connection`."""
+    require(backend, Step.RESUME)
+    return backend.resume_flow(connection_id)
+
+
+def delete_connection(
+    backend: "Backend", connection_id: str, *, missing_ok: bool = True
+) -> Flow[bool]:
+    """Delete the connection, refusing (ConnectionInUseError) while others still use it.
+
+    Returns True when this call deleted it, False when it was already gone and
+    `missing_ok` (so a retried task succeeds). A DELETE whose answer was lost is
+    re-sent; its 404 then also reads as False, though this call did the deleting:
+    either way the connection is gone.
+    """
+    require(backend, Step.DELETE)
+    return backend.delete_flow(connection_id, missing_ok=missing_ok)
+
+
+def wait_until_ready(
+    backend: "Backend",
+    connection_id: str,
+    *,
+    policy: WaitPolicy | None = None,
+    progress: WaitProgress | None = None,
+) -> Flow[Readiness]:
+    """Poll readiness until `ready`; raise ConnectionFailedError or WaitTimeoutError otherwise.
+
+    Pass the `progress` of an earlier attempt to keep its deadline.
+    """
+    require(backend, Step.READINESS)
+    return _wait(
+        lambda: backend.readiness_flow(connection_id),
+        _observe_readiness,
+        policy or WaitPolicy(),
+        progress,
+        on_failure=lambda r, why: ConnectionFailedError(
+            f"connection {connection_id} failed: {why or 'no reason given'}",
+            backend=backend.name,
+        ),
+        on_timeout=lambda r, why: WaitTimeoutError(
+            f"connection {connection_id} not ready: {why} ({_last(r.state.value, r.reason)})",
+            backend=backend.name,
+        ),
+    )
+
+
+def wait_for_sync(
+    backend: "Backend",
+    handle: SyncHandle,
+    *,
+    policy: WaitPolicy | None = None,
+    progress: WaitProgress | None = None,
+) -> Flow[SyncOutcome]:
+    """Poll the sync behind `handle` until it succeeded.
+
+    Raises SyncFailedError when it failed and WaitTimeoutError at the deadline.
+    """
+    require(backend, Step.SYNC_OUTCOME)
+    _check_handle(backend, handle)
+    what = f"{handle.kind.value} of connection {handle.connection_id}"
+    return _wait(
+        lambda: backend.sync_outcome_flow(handle),
+        _observe_sync,
+        policy or WaitPolicy(),
+        progress,
+        on_failure=lambda o, why: SyncFailedError(
+            f"{what} failed: {why or 'no reason given'}", backend=backend.name
+        ),
+        on_timeout=lambda o, why: WaitTimeoutError(
+            f"{what} not finished: {why} ({_last(o.state.value, o.reason)})",
+            backend=backend.name,
+        ),
+    )
+
+
+def _last(state: str, reason: str | None) -> str:
+    return f"last state {state}: {reason}" if reason else f"last state {state}"
+
+
+def _check_handle(backend: "Backend", handle: SyncHandle) -> None:
+    if handle.backend != backend.name:
+        raise ValueError(f"handle: belongs to backend {handle.backend!r}, not {backend.name!r}")
+
+
+def _observe_readiness(readiness: Readiness) -> tuple[Observed, str | None, float | None]:
+    observed = {
+        ReadinessState.READY: Observed.SUCCEEDED,
+        ReadinessState.FAILED: Observed.FAILED,
+        ReadinessState.PENDING: Observed.PENDING,
+    }[readiness.state]
+    return observed, readiness.reason, None
+
+
+def _observe_sync(outcome: SyncOutcome) -> tuple[Observed, str | None, float | None]:
+    observed = {
+        SyncState.SUCCEEDED: Observed.SUCCEEDED,
+        SyncState.FAILED: Observed.FAILED,
+        SyncState.RUNNING: Observed.PENDING,
+        SyncState.RESCHEDULED: Observed.RESCHEDULED,
+    }[outcome.state]
+    until = outcome.rescheduled_until.timestamp() if outcome.rescheduled_until else None
+    return observed, outcome.reason, until
+
+
+def _wait(
+    observe: Callable[[], Flow[T]],
+    classify: Callable[[T], tuple[Observed, str | None, float | None]],
+    policy: WaitPolicy,
+    progress: WaitProgress | None,
+    *,
+    on_failure: Callable[[T, str | None], Exception],
+    on_timeout: Callable[[T, str], Exception],
+) -> Flow[T]:
+    if progress is None:
+        progress = WaitProgress.start(policy, (yield NOW))
+    while True:
+        observation = yield from observe()
+        observed, reason, resume_at = classify(observation)
+        decision = decide(
+            policy, progress, observed, (yield NOW), reason=reason, resume_at=resume_at
+        )
+        if isinstance(decision, Finished):
+            if decision.succeeded:
+                return observation
+            raise on_failure(observation, decision.reason)
+        if isinstance(decision, PollAgain):
+            progress = decision.progress
+            yield Sleep(decision.after)
+            continue
+        raise on_timeout(observation, decision.reason)

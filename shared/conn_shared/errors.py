@@ -14,18 +14,27 @@
     │   └── RequestTimeoutError    connect, read, write or pool timeout; or the retry deadline
     ├── UnexpectedResponseError    a success status whose body we could not parse
     ├── UnsupportedStepError       the backend lacks a lifecycle step (raised before any request)
+    ├── SpecMismatchError          a spec of another backend's class (also a TypeError)
     └── LifecycleError             the connection reached a state the caller did not want
         ├── ConnectionFailedError  readiness ended in `failed`
+        ├── ConnectionPausedError  the connection is paused (or disabled): nothing will run
+        ├── IdentityConflictError  the spec's identity names a connection of another kind
         ├── SyncFailedError        a sync ended in `failed`
         └── WaitTimeoutError       a wait passed its deadline
 
 Every vendor's error body is mapped into this tree by its backend module; an
 unparseable body still yields the status-based class. Messages never contain
 request bodies or credentials.
+
+Errors cross process boundaries as JSON (an Airflow trigger event, a Dagster
+event): `error.to_json()` gives plain JSON with the class name and every field,
+`ConnError.from_json(data)` rebuilds the same class. Only this module's classes
+are ever built from JSON; an unknown class name gives a plain `ConnError`.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "ApiError",
@@ -34,7 +43,9 @@ __all__ = [
     "ConnError",
     "ConnectionFailedError",
     "ConnectionInUseError",
+    "ConnectionPausedError",
     "FieldError",
+    "IdentityConflictError",
     "InvalidRequestError",
     "LifecycleError",
     "NetworkError",
@@ -43,6 +54,7 @@ __all__ = [
     "RateLimitedError",
     "RequestTimeoutError",
     "ServerError",
+    "SpecMismatchError",
     "SyncFailedError",
     "UnexpectedResponseError",
     "UnsupportedStepError",
@@ -70,6 +82,9 @@ class ConnError(Exception):
     `str()` gives one line a person can act on: backend, request, status, vendor
     code, the vendor's message and the request id to quote in a support ticket.
     """
+
+    #: Attributes a subclass adds to the base ones, carried by `to_json`.
+    json_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -111,6 +126,68 @@ class ConnError(Exception):
         # and Dagster pickle exceptions across processes.
         return (_rebuild, (type(self), self.message, self.__dict__.copy()))
 
+    def to_json(self) -> dict[str, Any]:
+        """This error as plain JSON: `type` (the class name), `message` and every field.
+
+        Field errors become `{"field", "message", "code"}` objects and tuples become
+        lists, so the result survives `json.dumps` and an Airflow trigger event.
+        """
+        data: dict[str, Any] = {"type": type(self).__name__}
+        for name in (*_BASE_FIELDS, *self.json_fields):
+            data[name] = _plain(getattr(self, name, None))
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ConnError":
+        """Rebuild an error from `to_json()` output, keeping its class.
+
+        Only this package's classes are built; an unknown `type` gives a plain
+        `ConnError` whose message names the type. Unknown keys are ignored, so
+        a newer sender cannot break an older receiver.
+
+        Raises:
+            ValueError: `data` is not an object with a string `message`.
+        """
+        if not isinstance(data, Mapping) or not isinstance(data.get("message"), str):
+            raise ValueError("error JSON: expected an object with a string 'message'")
+        kind = data.get("type")
+        target = _JSON_CLASSES.get(kind) if isinstance(kind, str) else None
+        message = data["message"]
+        if target is None:
+            target = ConnError
+            message = f"{kind}: {message}" if isinstance(kind, str) and kind else message
+        state: dict[str, Any] = {name: data.get(name) for name in _BASE_FIELDS}
+        state["message"] = message
+        for name in target.json_fields:
+            state[name] = _revive(name, data.get(name))
+        status = state.get("status")
+        state["status"] = status if isinstance(status, int) else None
+        return _rebuild(target, message, state)
+
+
+_BASE_FIELDS = ("message", "backend", "status", "code", "request_id", "method", "path")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, FieldError):
+        return {"field": value.field, "message": value.message, "code": value.code}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _revive(name: str, value: Any) -> Any:
+    if name == "field_errors":
+        items = value if isinstance(value, list) else []
+        return tuple(
+            FieldError(str(i.get("field", "?")), str(i.get("message", "")), i.get("code"))
+            for i in items
+            if isinstance(i, Mapping)
+        )
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
 
 def _rebuild(cls: type[ConnError], message: str, state: dict[str, Any]) -> ConnError:
     error = cls.__new__(cls)
@@ -143,6 +220,8 @@ class ConflictError(ApiError):
 class ConnectionInUseError(ConflictError):
     """Delete refused because other resources still use the connection; `users` names them."""
 
+    json_fields = ("users",)
+
     def __init__(self, message: str, *, users: tuple[str, ...] = (), **context: Any) -> None:
         self.users = users
         super().__init__(message, **context)
@@ -150,6 +229,8 @@ class ConnectionInUseError(ConflictError):
 
 class InvalidRequestError(ApiError):
     """400 / 422: the vendor rejected the input; `field_errors` says which fields and why."""
+
+    json_fields = ("field_errors",)
 
     def __init__(
         self, message: str, *, field_errors: tuple[FieldError, ...] = (), **context: Any
@@ -166,6 +247,8 @@ class InvalidRequestError(ApiError):
 
 class RateLimitedError(ApiError):
     """429: too many requests; `retry_after` is the vendor's wait in seconds, when given."""
+
+    json_fields = ("retry_after",)
 
     def __init__(self, message: str, *, retry_after: float | None = None, **context: Any) -> None:
         self.retry_after = retry_after
@@ -191,6 +274,8 @@ class UnexpectedResponseError(ConnError):
 class UnsupportedStepError(ConnError):
     """The backend has no such lifecycle step; raised before any request is sent."""
 
+    json_fields = ("step", "supported")
+
     def __init__(self, *, backend: str, step: str, supported: tuple[str, ...]) -> None:
         self.step = step
         self.supported = supported
@@ -201,12 +286,61 @@ class UnsupportedStepError(ConnError):
         )
 
 
+class SpecMismatchError(ConnError, TypeError):
+    """A spec of the wrong class for the backend, e.g. a Faraday spec given to Fivetran."""
+
+    json_fields = ("expected", "got")
+
+    def __init__(self, *, backend: str, expected: str, got: str) -> None:
+        self.expected = expected
+        self.got = got
+        super().__init__(
+            f"spec: the {backend} backend takes a {expected}, got {got}", backend=backend
+        )
+
+
 class LifecycleError(ConnError):
     """A connection or sync reached a state the caller did not want."""
+
+    json_fields: ClassVar[tuple[str, ...]] = ("connection_id",)
+
+    def __init__(self, message: str, *, connection_id: str | None = None, **context: Any) -> None:
+        self.connection_id = connection_id
+        super().__init__(message, **context)
 
 
 class ConnectionFailedError(LifecycleError):
     """The connection's readiness is `failed` (setup tests failed, broken, error)."""
+
+
+class ConnectionPausedError(LifecycleError):
+    """The connection is paused (Fivetran) or disabled (hub): no sync will run until resumed.
+
+    Raised by a sync request to a paused connection and by waits that see the
+    pause (unless their `WaitPolicy` says to keep waiting).
+    """
+
+
+class IdentityConflictError(LifecycleError):
+    """The spec's identity (name, slug, group + schema) matches a connection of another kind.
+
+    `found` describes the existing connection (its service, type or provider)
+    and `expected` what the spec asks for; nothing was created or changed.
+    """
+
+    json_fields = ("connection_id", "expected", "found")
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: str | None = None,
+        found: str | None = None,
+        **context: Any,
+    ) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(message, **context)
 
 
 class SyncFailedError(LifecycleError):
@@ -233,3 +367,11 @@ def api_error_class(status: int) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return _STATUS_CLASSES.get(status, ApiError)
+
+
+#: Every class `ConnError.from_json` may build, by name: this module's own, nothing else.
+_JSON_CLASSES: dict[str, type[ConnError]] = {
+    cls.__name__: cls
+    for cls in list(globals().values())
+    if isinstance(cls, type) and issubclass(cls, ConnError)
+}

@@ -10,16 +10,28 @@ send and sleep, so the client is never written twice:
     async with AsyncExecutor(backend.profile()) as executor:
         connection = await executor.call(backend.connection_details("abc"))
 
-Each executor owns a pooled httpx client with the profile's timeouts. Flows
-receive call errors at their `yield`, so they can recover.
+Executors are cheap: they borrow a pooled httpx client from a process-wide
+cache keyed by the profile's pool key (backend, base URL, credentials,
+transport settings). The sync cache is per process (forked workers get their
+own); the async cache is per event loop, because an `httpx.AsyncClient` is
+bound to the loop it first ran on. So every wait in an Airflow triggerer or an
+async Dagster op on one account shares one client, one connection pool, one
+cap on in-flight requests and one rate-limit throttle: a client per wait cost
+854 MB and stalled the loop for 25 s at 1,000 waits. Passing `client=` or
+`transport=` gives the executor a private client instead (tests, proxies).
+
+Flows receive call errors at their `yield`, so they can recover.
 """
 
 import asyncio
 import logging
+import os
 import random
+import threading
 import time
+import weakref
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -29,7 +41,7 @@ from conn_shared.calls import Call, Flow, Now, Sleep
 from conn_shared.errors import ConnError
 from conn_shared.http import ApiProfile, Send, Throttle, attempts
 
-__all__ = ["AsyncExecutor", "ExecutorStats", "SyncExecutor"]
+__all__ = ["AsyncExecutor", "ExecutorStats", "SyncExecutor", "aclose_shared_clients"]
 
 logger = logging.getLogger("conn_shared.http")
 
@@ -59,6 +71,58 @@ def _log_response(profile: ApiProfile, call: Call[Any], status: int, started: fl
             status,
             (time.monotonic() - started) * 1000,
         )
+
+
+@dataclass
+class _SyncPool:
+    client: httpx.Client
+    throttle: Throttle = field(default_factory=Throttle)
+
+
+@dataclass
+class _AsyncPool:
+    client: httpx.AsyncClient
+    # At most the pool size in flight: httpcore re-matches every queued request
+    # against every connection on each pass, so a deep queue stalls the loop.
+    slots: asyncio.Semaphore
+    throttle: Throttle = field(default_factory=Throttle)
+
+
+_sync_pools: dict[tuple[int, tuple[Any, ...]], _SyncPool] = {}
+_sync_lock = threading.Lock()
+_LoopPools = dict[tuple[Any, ...], _AsyncPool]
+# Keyed weakly by loop: a loop that ends takes its clients with it.
+_async_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPools]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sync_pool(profile: ApiProfile) -> _SyncPool:
+    key = (os.getpid(), profile.pool_key())
+    with _sync_lock:
+        pool = _sync_pools.get(key)
+        if pool is None or pool.client.is_closed:
+            pool = _sync_pools[key] = _SyncPool(httpx.Client(**profile.client_options()))
+        return pool
+
+
+def _async_pool(profile: ApiProfile) -> _AsyncPool:
+    # Called on the loop thread only, so no lock: nothing awaits in between.
+    loop = asyncio.get_running_loop()
+    pools = _async_pools.setdefault(loop, {})
+    key = profile.pool_key()
+    pool = pools.get(key)
+    if pool is None or pool.client.is_closed:
+        client = httpx.AsyncClient(**profile.client_options())
+        pool = pools[key] = _AsyncPool(client, asyncio.Semaphore(profile.max_connections))
+    return pool
+
+
+async def aclose_shared_clients() -> None:
+    """Close the pooled async clients of the running event loop (e.g. at shutdown)."""
+    pools = _async_pools.pop(asyncio.get_running_loop(), {})
+    for pool in pools.values():
+        await pool.client.aclose()
 
 
 class _ExecutorBase:
@@ -92,7 +156,11 @@ class _ExecutorBase:
 
 
 class SyncExecutor(_ExecutorBase):
-    """Runs calls and flows with a pooled `httpx.Client`; use it as a context manager."""
+    """Runs calls and flows with a pooled `httpx.Client`; use it as a context manager.
+
+    Without `client` or `transport` it borrows the process's shared client for
+    the profile (see the module docstring) and closing it leaves that client open.
+    """
 
     def __init__(
         self,
@@ -106,8 +174,16 @@ class SyncExecutor(_ExecutorBase):
         rng: random.Random | None = None,
     ) -> None:
         super().__init__(profile, monotonic=monotonic, clock=clock, rng=rng)
-        self._client = client or httpx.Client(transport=transport, **profile.client_options())
-        self._owns_client = client is None
+        self._owns_client = client is None and transport is not None
+        if client is not None:
+            self._client = client
+        elif transport is not None:
+            self._client = httpx.Client(transport=transport, **profile.client_options())
+        else:
+            pool = _sync_pool(profile)
+            self._client = pool.client
+            if monotonic is time.monotonic:  # a fake clock must not write the shared throttle
+                self._throttle = pool.throttle
         self._sleep = sleep
 
     def call(self, call: Call[T]) -> T:
@@ -153,7 +229,7 @@ class SyncExecutor(_ExecutorBase):
         return response
 
     def close(self) -> None:
-        """Close the pooled connections (only when this executor created the client)."""
+        """Close the client if this executor made a private one; a shared one stays open."""
         if self._owns_client:
             self._client.close()
 
@@ -173,6 +249,9 @@ class AsyncExecutor(_ExecutorBase):
     """Runs calls and flows with a pooled `httpx.AsyncClient`; use it as an async context manager.
 
     Nothing here blocks the event loop, so it is safe inside an Airflow triggerer.
+    Without `client` or `transport` it borrows the running loop's shared client
+    for the profile on first use (it may be built outside the loop), and
+    closing it leaves that client open; `aclose_shared_clients()` closes them.
     """
 
     def __init__(
@@ -187,13 +266,25 @@ class AsyncExecutor(_ExecutorBase):
         rng: random.Random | None = None,
     ) -> None:
         super().__init__(profile, monotonic=monotonic, clock=clock, rng=rng)
-        self._client = client or httpx.AsyncClient(transport=transport, **profile.client_options())
-        self._owns_client = client is None
+        self._owns_client = client is None and transport is not None
+        self._client: httpx.AsyncClient | None = client
+        self._slots: asyncio.Semaphore | None = None
+        if transport is not None and client is None:
+            self._client = httpx.AsyncClient(transport=transport, **profile.client_options())
         self._sleep = sleep
+
+    def _bound(self) -> httpx.AsyncClient:
+        if self._client is None:
+            pool = _async_pool(self.profile)
+            self._client, self._slots = pool.client, pool.slots
+            if self._monotonic is time.monotonic:  # a fake clock must not write the shared throttle
+                self._throttle = pool.throttle
+        return self._client
 
     async def call(self, call: Call[T]) -> T:
         """Send one call (with retries) and return its parsed result."""
         self.stats.calls += 1
+        self._bound()  # the shared throttle must be in place before the attempt loop reads it
         return await self._drive(self._start(call))
 
     async def run(self, flow: Flow[T]) -> T:
@@ -224,17 +315,22 @@ class AsyncExecutor(_ExecutorBase):
                     failure = exc
 
     async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
+        client = self._bound()
         started = time.monotonic()
         try:
-            response = await self._client.send(self._request(self._client, call))
+            if self._slots is None:
+                response = await client.send(self._request(client, call))
+            else:
+                async with self._slots:
+                    response = await client.send(self._request(client, call))
         except httpx.HTTPError as exc:
             return exc
         _log_response(self.profile, call, response.status_code, started)
         return response
 
     async def aclose(self) -> None:
-        """Close the pooled connections (only when this executor created the client)."""
-        if self._owns_client:
+        """Close the client if this executor made a private one; a shared one stays open."""
+        if self._owns_client and self._client is not None:
             await self._client.aclose()
 
     async def __aenter__(self) -> "AsyncExecutor":

@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   run the connection lifecycle on the embedded simulator"
 	@echo "make test   run the test suite"
-	@echo "make lint   ruff and mypy --strict on shared/"
+	@echo "make lint   ruff, mypy and the import-layer contracts"
 	@echo "make bench  side-by-side benchmarks against the peer packages"
 
 $(TOOLS)/bin/uv:
@@ -42,6 +42,7 @@ lint: $(UV)
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
 	$(UV) run --no-sync mypy shared/conn_shared
+	$(UV) run --no-sync lint-imports
 
 format: $(UV)
 	$(UV) run --no-sync ruff format .

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.pytest_plugin import conn_sim, conn_sim_server
 from conn_shared.sim.server import SimServer
-
 from tests.integration.support import Driver, make_backend
 
 __all__ = ["CLOCK_SPEED", "conn_sim", "conn_sim_server"]

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
+
 from conn_shared.backends.base import Backend
 from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
 from conn_shared.backends.faraday_models import FaradayConnectionSpec
@@ -26,8 +28,6 @@ from conn_shared.executors import AsyncExecutor, ExecutorStats, SyncExecutor
 from conn_shared.retry import RetryPolicy
 from conn_shared.sim.server import SimServer
 from conn_shared.waiting import WaitPolicy
-from pydantic import SecretStr
-
 from tests.integration.audit import SpecAudit
 
 __all__ = [

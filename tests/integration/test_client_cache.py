@@ -10,9 +10,9 @@ import os
 
 import httpx
 import pytest
+
 from conn_shared.executors import AsyncExecutor, SyncExecutor, aclose_shared_clients
 from conn_shared.sim.server import SimServer
-
 from tests.integration.support import make_backend
 
 LIST_ROUTE = "/v1/connections"

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.errors import (
     ApiError,
     AuthenticationError,
@@ -36,7 +37,6 @@ from conn_shared.sim.credentials import (
 )
 from conn_shared.sim.server import SimServer
 from conn_shared.waiting import WaitPolicy
-
 from tests.integration.conftest import DriverFactory
 from tests.integration.support import (
     CREATE_ROUTE,

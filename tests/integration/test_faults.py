@@ -3,6 +3,7 @@ duplicated. Every fault comes from the simulator's fault plan or rate limiter.
 """
 
 import pytest
+
 from conn_shared.lifecycle import (
     ReadinessState,
     Step,
@@ -20,7 +21,6 @@ from conn_shared.lifecycle import (
 from conn_shared.sim.faults import FaultPlan, FaultRule
 from conn_shared.sim.ratelimit import RateLimit
 from conn_shared.sim.server import SimServer
-
 from tests.integration.conftest import DriverFactory
 from tests.integration.support import (
     BACKENDS,

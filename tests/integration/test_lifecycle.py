@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+
 from conn_shared.calls import Flow
 from conn_shared.errors import UnsupportedStepError
 from conn_shared.lifecycle import (
@@ -30,7 +31,6 @@ from conn_shared.lifecycle import (
     wait_until_ready,
 )
 from conn_shared.sim.server import SimServer
-
 from tests.integration.conftest import DriverFactory
 from tests.integration.support import (
     BACKENDS,

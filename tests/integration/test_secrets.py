@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from conn_shared.errors import ConnError
 from conn_shared.lifecycle import (
     Step,
@@ -31,7 +32,6 @@ from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import SimCredentials
 from conn_shared.sim.faults import FaultPlan, FaultRule
 from conn_shared.sim.server import SimServer
-
 from tests.integration.conftest import CLOCK_SPEED
 from tests.integration.support import BACKENDS, MODES, WAIT, Driver, make_backend, make_spec
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.sim.pytest_plugin import conn_sim, conn_sim_server
 from conn_shared.sim.server import SimServer
-
 from tests.support.openapi import SpecValidator
 
 __all__ = ["FivetranApi", "conn_sim", "conn_sim_server"]

@@ -4,8 +4,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conn_shared.sim.server import SimServer
 
+from conn_shared.sim.server import SimServer
 from tests.sim.conftest import FivetranApi
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conn_shared.sim.app import build_app
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import SimCredentials

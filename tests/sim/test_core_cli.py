@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conn_shared.sim.cli import build_parser, main
 from conn_shared.sim.ratelimit import RateLimit
 

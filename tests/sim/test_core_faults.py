@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.sim.faults import FaultPlan, FaultRule, parse_fault
 from conn_shared.sim.server import SimServer
-
 from tests.sim.conftest import FivetranApi
 
 

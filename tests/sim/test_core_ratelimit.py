@@ -2,9 +2,9 @@
 
 import httpx
 import pytest
+
 from conn_shared.sim.ratelimit import RateLimit, RateLimiter
 from conn_shared.sim.server import SimServer
-
 from tests.sim.conftest import FivetranApi
 
 

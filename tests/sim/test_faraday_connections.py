@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
+
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import FARADAY_API_KEY, FARADAY_EXPIRED_API_KEY
 from conn_shared.sim.faraday import FaradaySim
 from conn_shared.sim.server import SimServer
-from starlette.requests import Request
-
 from tests.support.openapi import SpecValidator
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z

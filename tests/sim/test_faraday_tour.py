@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import FARADAY_API_KEY, HUB_TOKEN
 from conn_shared.sim.faults import FaultPlan, FaultRule
 from conn_shared.sim.server import SimServer
-
 from tests.support.openapi import SpecValidator
 
 POSTGRES = {

@@ -5,8 +5,8 @@ import base64
 from typing import Any
 
 import pytest
-from conn_shared.sim.credentials import FIVETRAN_EXPIRED_API_KEY
 
+from conn_shared.sim.credentials import FIVETRAN_EXPIRED_API_KEY
 from tests.sim.conftest import FivetranApi
 
 

@@ -5,10 +5,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.fivetran import FivetranSim
 from conn_shared.sim.server import SimServer
-
 from tests.sim.conftest import FivetranApi
 
 

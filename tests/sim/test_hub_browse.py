@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import HUB_TOKEN
 from conn_shared.sim.hub import HubSim

@@ -9,11 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
+
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import HUB_EXPIRED_TOKEN, HUB_TOKEN
 from conn_shared.sim.hub import HubSim
 from conn_shared.sim.server import SimServer
-from starlette.requests import Request
 
 OTHER_TOKEN = "sim-hub-other-user-token"
 AUTH = {"Authorization": f"Bearer {HUB_TOKEN}"}

@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+
 from conn_shared.calls import Call
 from conn_shared.errors import ApiError, FieldError, InvalidRequestError
 from conn_shared.executors import SyncExecutor

@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.calls import Call, Flow
 from conn_shared.create_once import create_once
 from conn_shared.errors import ConflictError, InvalidRequestError, ServerError

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.calls import NOW, Call, Flow, Sleep
 from conn_shared.errors import (
     ApiError,

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+
 from conn_shared.calls import Call, Flow
 from conn_shared.errors import (
     ApiError,

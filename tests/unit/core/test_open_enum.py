@@ -3,8 +3,9 @@
 from typing import ClassVar
 
 import pytest
-from conn_shared.backends.open_enum import OpenEnum
 from pydantic import BaseModel
+
+from conn_shared.backends.open_enum import OpenEnum
 
 
 class Colour(OpenEnum):

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.calls import Call
 from conn_shared.errors import (
     ConnectionInUseError,

@@ -4,6 +4,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
 from conn_shared.retry import (
     FailureKind,
     RetryPolicy,

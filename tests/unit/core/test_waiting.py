@@ -1,6 +1,7 @@
 """The pure poll/deadline state machine, as a table."""
 
 import pytest
+
 from conn_shared.waiting import (
     Finished,
     Observed,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
 from conn_shared.backends.faraday import FaradayBackend
 
 API_KEY = "fd-test-key-0123456789"

@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
 from conn_shared.backends.faraday_models import Connection, Dataset, Target
 from conn_shared.calls import Call
 from conn_shared.executors import SyncExecutor
 from conn_shared.pagination import Page
-
 from tests.support.openapi import SpecValidator
 from tests.unit.faraday.support import (
     API_KEY,

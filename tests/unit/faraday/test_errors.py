@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.faraday_errors import map_faraday_error
 from conn_shared.errors import (
     ApiError,
@@ -21,7 +22,6 @@ from conn_shared.errors import (
 )
 from conn_shared.executors import SyncExecutor
 from conn_shared.retry import RetryPolicy
-
 from tests.unit.faraday.support import (
     API_KEY,
     BASE,

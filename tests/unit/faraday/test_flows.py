@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.base import Backend
 from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
 from conn_shared.calls import Flow
@@ -43,7 +44,6 @@ from conn_shared.lifecycle import (
     wait_until_ready,
 )
 from conn_shared.waiting import WaitPolicy
-
 from tests.support.openapi import SpecValidator
 from tests.unit.faraday.support import (
     CONN_ID,

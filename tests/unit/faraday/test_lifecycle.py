@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+
 from conn_shared.backends.faraday_lifecycle import (
     connection_info,
     option_drift,
@@ -15,7 +16,6 @@ from conn_shared.backends.faraday_lifecycle import (
 )
 from conn_shared.backends.faraday_models import Connection
 from conn_shared.lifecycle import ReadinessState, SyncState
-
 from tests.unit.faraday.support import CONN_ID, PASSWORD, connection_json
 
 T0 = "2026-01-01T12:00:00Z"

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
 from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
 from conn_shared.errors import AuthenticationError, ConnectionInUseError
 from conn_shared.executors import AsyncExecutor, SyncExecutor
@@ -26,7 +27,6 @@ from conn_shared.lifecycle import (
     get_sync_outcome,
     trigger_sync,
 )
-
 from tests.unit.faraday.support import API_KEY, PASSWORD, connection_json
 
 MODES = [pytest.param("sync", id="sync"), pytest.param("async", id="async")]

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from conn_shared.backends.faraday_models import (
     Connection,
     ConnectionType,
@@ -19,8 +21,6 @@ from conn_shared.backends.faraday_models import (
     ResourceStatus,
     Target,
 )
-from pydantic import ValidationError
-
 from tests.support.openapi import SpecValidator, SpecViolation
 from tests.unit.faraday import seed_examples
 from tests.unit.faraday.support import (

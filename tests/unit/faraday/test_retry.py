@@ -7,6 +7,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+
 from conn_shared.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -16,7 +17,6 @@ from conn_shared.errors import (
     ServerError,
 )
 from conn_shared.executors import SyncExecutor
-
 from tests.unit.faraday.support import (
     CONN_ID,
     Script,

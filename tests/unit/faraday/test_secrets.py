@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec, FaradaySettings
 from conn_shared.backends.faraday_models import Connection
 from conn_shared.errors import InvalidRequestError
@@ -19,7 +20,6 @@ from conn_shared.lifecycle import (
     wait_for_sync,
 )
 from conn_shared.waiting import WaitPolicy
-
 from tests.unit.faraday.support import (
     API_KEY,
     BASE,

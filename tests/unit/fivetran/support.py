@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
 from conn_shared.backends.fivetran import FivetranBackend, FivetranSettings
 from conn_shared.calls import Call, Flow
 from conn_shared.executors import AsyncExecutor, SyncExecutor

@@ -6,13 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
+
 from conn_shared.backends.fivetran import FivetranBackend
 from conn_shared.backends.fivetran_models import Connection
 from conn_shared.calls import Call
 from conn_shared.executors import SyncExecutor
 from conn_shared.pagination import Page, iter_items
-from pydantic import SecretStr
-
 from tests.support.openapi import SpecValidator
 from tests.unit.fivetran.support import BASIC, backend, connection, envelope
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.fivetran_wire import map_fivetran_error
 from conn_shared.errors import (
     ApiError,
@@ -18,7 +19,6 @@ from conn_shared.errors import (
     RequestTimeoutError,
     ServerError,
 )
-
 from tests.unit.fivetran.support import backend, connection, envelope, error
 
 _REQUEST = httpx.Request("GET", "https://api.fivetran.test/v1/connections/c1")

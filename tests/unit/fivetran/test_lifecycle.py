@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+
 from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec
 from conn_shared.errors import (
     ConflictError,
@@ -32,7 +33,6 @@ from conn_shared.lifecycle import (
     wait_for_sync,
 )
 from conn_shared.waiting import WaitPolicy
-
 from tests.support.openapi import SpecValidator
 from tests.unit.fivetran.support import T0, T1, FakeFivetran, backend, error
 

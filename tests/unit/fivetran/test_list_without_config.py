@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.fivetran import FivetranConnectionSpec
 from conn_shared.lifecycle import ensure_connection
-
 from tests.unit.fivetran.support import FakeFivetran, backend
 
 C = "/v1/connections"

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec, FivetranSettings
 from conn_shared.calls import Flow
 from conn_shared.errors import AuthenticationError
@@ -27,7 +28,6 @@ from conn_shared.lifecycle import (
     trigger_sync,
     verify_connection,
 )
-
 from tests.unit.fivetran.support import API_KEY, API_SECRET, BASIC, T1, FakeFivetran, error
 
 MODES = [pytest.param("sync", id="sync"), pytest.param("async", id="async")]

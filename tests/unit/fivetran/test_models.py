@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.fivetran import FivetranBackend
 from conn_shared.backends.fivetran_models import (
     Connection,
@@ -15,7 +16,6 @@ from conn_shared.backends.fivetran_models import (
     UpdateState,
 )
 from conn_shared.calls import Call
-
 from tests.support.openapi import ResponseExample, SpecValidator
 from tests.unit.fivetran.support import backend, connection, envelope
 

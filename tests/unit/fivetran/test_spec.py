@@ -4,11 +4,11 @@ import doctest
 from typing import Any
 
 import pytest
+from pydantic import SecretStr, ValidationError
+
 from conn_shared.backends import fivetran_spec
 from conn_shared.backends.fivetran_models import Connection
 from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
-from pydantic import SecretStr, ValidationError
-
 from tests.support.openapi import SpecValidator
 from tests.unit.fivetran.support import backend, connection
 

@@ -14,11 +14,12 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 import pytest
+from pydantic import SecretStr
+
 from conn_shared.backends.hub import HubBackend
 from conn_shared.calls import Call, Flow
 from conn_shared.executors import AsyncExecutor, SyncExecutor
 from conn_shared.retry import RetryPolicy
-from pydantic import SecretStr
 
 T = TypeVar("T")
 Mode = Literal["sync", "async"]

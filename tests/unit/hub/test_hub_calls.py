@@ -6,11 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr, ValidationError
+
 from conn_shared.backends.hub import HubBackend, HubConnection
 from conn_shared.calls import Call
 from conn_shared.executors import SyncExecutor
 from conn_shared.pagination import Page
-from pydantic import SecretStr, ValidationError
 
 from . import seed_examples as seed
 from .support import BASE_URL, MODES, SECRET, TOKEN, Mode, make_backend, run_call

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conn_shared.backends.hub import HubBackend, map_hub_error
 from conn_shared.calls import Call
 from conn_shared.errors import (

@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
+
 from conn_shared.backends.hub import HubConnectionSpec
 from conn_shared.errors import (
     AuthenticationError,
@@ -34,7 +36,6 @@ from conn_shared.lifecycle import (
     wait_until_ready,
 )
 from conn_shared.waiting import WaitPolicy
-from pydantic import SecretStr
 
 from .support import MODES, SECRET, FakeHub, Mode, connection, make_backend, run_flow
 

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from pydantic import SecretStr
+
 from conn_shared.backends.hub import HubBackend, HubConnectionSpec
 from conn_shared.executors import AsyncExecutor, SyncExecutor
 from conn_shared.lifecycle import (
@@ -26,7 +28,6 @@ from conn_shared.lifecycle import (
 )
 from conn_shared.retry import RetryPolicy
 from conn_shared.waiting import WaitPolicy
-from pydantic import SecretStr
 
 from .support import MODES, SECRET, TOKEN, FakeHub, Mode
 

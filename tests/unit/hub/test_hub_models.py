@@ -4,6 +4,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
+
 from conn_shared.backends.hub import (
     ColumnList,
     ConnectionStatus,
@@ -23,7 +25,6 @@ from conn_shared.backends.hub import (
 )
 from conn_shared.backends.hub_lifecycle import connection_info, readiness_of
 from conn_shared.lifecycle import ReadinessState
-from pydantic import BaseModel, ValidationError
 
 from . import seed_examples as seed
 from .support import SECRET, connection

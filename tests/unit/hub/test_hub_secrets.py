@@ -4,11 +4,12 @@ import logging
 
 import httpx
 import pytest
+from pydantic import SecretStr
+
 from conn_shared.backends.hub import EditSettings, HubConnection, HubConnectionSpec
 from conn_shared.calls import Flow
 from conn_shared.errors import InvalidRequestError
 from conn_shared.lifecycle import ensure_connection
-from pydantic import SecretStr
 
 from .support import MODES, SECRET, TOKEN, FakeHub, Mode, connection, make_backend, run_flow
 

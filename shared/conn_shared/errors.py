@@ -20,6 +20,7 @@
         ├── ConnectionPausedError  the connection is paused (or disabled): nothing will run
         ├── IdentityConflictError  the spec's identity names a connection of another kind
         ├── SyncFailedError        a sync ended in `failed`
+        ├── SyncRescheduledError   the vendor postponed the sync (when the caller won't wait)
         └── WaitTimeoutError       a wait passed its deadline
 
 Every vendor's error body is mapped into this tree by its backend module; an
@@ -56,6 +57,7 @@ __all__ = [
     "ServerError",
     "SpecMismatchError",
     "SyncFailedError",
+    "SyncRescheduledError",
     "UnexpectedResponseError",
     "UnsupportedStepError",
     "WaitTimeoutError",
@@ -345,6 +347,22 @@ class IdentityConflictError(LifecycleError):
 
 class SyncFailedError(LifecycleError):
     """The sync (or resync, or rebuild) ended in failure."""
+
+
+class SyncRescheduledError(LifecycleError):
+    """The vendor postponed the sync until `rescheduled_until` (epoch seconds, or None).
+
+    Raised only when the wait's policy says `on_rescheduled="fail"`, so that an
+    orchestrator can retry at that time instead of holding a worker.
+    """
+
+    json_fields = ("connection_id", "rescheduled_until")
+
+    def __init__(
+        self, message: str, *, rescheduled_until: float | None = None, **context: Any
+    ) -> None:
+        self.rescheduled_until = rescheduled_until
+        super().__init__(message, **context)
 
 
 class WaitTimeoutError(LifecycleError):

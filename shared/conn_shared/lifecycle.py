@@ -18,21 +18,33 @@ are plain-JSON pydantic models; each keeps the vendor's own object, with
 secrets redacted, in `raw`.
 """
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from conn_shared.calls import NOW, Flow, Sleep
+from conn_shared.calls import Flow
 from conn_shared.errors import (
     ConnectionFailedError,
+    ConnectionPausedError,
+    LifecycleError,
     SyncFailedError,
+    SyncRescheduledError,
     UnsupportedStepError,
     WaitTimeoutError,
 )
-from conn_shared.waiting import Finished, Observed, PollAgain, WaitPolicy, WaitProgress, decide
+from conn_shared.waiting import (
+    Finished,
+    Observed,
+    Paused,
+    Rescheduled,
+    WaitEnd,
+    WaitPolicy,
+    WaitProgress,
+    poll_until,
+)
 
 if TYPE_CHECKING:
     from conn_shared.backends.base import Backend
@@ -266,24 +278,35 @@ def wait_until_ready(
     policy: WaitPolicy | None = None,
     progress: WaitProgress | None = None,
 ) -> Flow[Readiness]:
-    """Poll readiness until `ready`; raise ConnectionFailedError or WaitTimeoutError otherwise.
+    """Poll readiness until `ready`.
 
+    Raises ConnectionFailedError when it failed, ConnectionPausedError when the
+    connection is paused or disabled (unless `policy.on_paused` is "wait") and
+    WaitTimeoutError at the deadline. Transient poll failures are polled through.
     Pass the `progress` of an earlier attempt to keep its deadline.
     """
     require(backend, Step.READINESS)
-    return _wait(
+    what = f"connection {connection_id}"
+
+    def error_for(end: WaitEnd, last: Readiness | None) -> Exception:
+        seen = None if last is None else (last.state.value, last.reason)
+        return _end_error(
+            end,
+            backend=backend.name,
+            connection_id=connection_id,
+            what=what,
+            failure=ConnectionFailedError,
+            not_done="not ready",
+            seen=seen,
+        )
+
+    return poll_until(
         lambda: backend.readiness_flow(connection_id),
         _observe_readiness,
         policy or WaitPolicy(),
         progress,
-        on_failure=lambda r, why: ConnectionFailedError(
-            f"connection {connection_id} failed: {why or 'no reason given'}",
-            backend=backend.name,
-        ),
-        on_timeout=lambda r, why: WaitTimeoutError(
-            f"connection {connection_id} not ready: {why} ({_last(r.state.value, r.reason)})",
-            backend=backend.name,
-        ),
+        what=what,
+        error_for=error_for,
     )
 
 
@@ -296,24 +319,74 @@ def wait_for_sync(
 ) -> Flow[SyncOutcome]:
     """Poll the sync behind `handle` until it succeeded.
 
-    Raises SyncFailedError when it failed and WaitTimeoutError at the deadline.
+    Raises SyncFailedError when it failed, ConnectionPausedError when the
+    connection is paused (unless `policy.on_paused` is "wait"),
+    SyncRescheduledError when the vendor postponed it and `policy.on_rescheduled`
+    is "fail", and WaitTimeoutError at the deadline. Transient poll failures are
+    polled through.
     """
     require(backend, Step.SYNC_OUTCOME)
     _check_handle(backend, handle)
     what = f"{handle.kind.value} of connection {handle.connection_id}"
-    return _wait(
+
+    def error_for(end: WaitEnd, last: SyncOutcome | None) -> Exception:
+        seen = None if last is None else (last.state.value, last.reason)
+        return _end_error(
+            end,
+            backend=backend.name,
+            connection_id=handle.connection_id,
+            what=what,
+            failure=SyncFailedError,
+            not_done="not finished",
+            seen=seen,
+        )
+
+    return poll_until(
         lambda: backend.sync_outcome_flow(handle),
         _observe_sync,
         policy or WaitPolicy(),
         progress,
-        on_failure=lambda o, why: SyncFailedError(
-            f"{what} failed: {why or 'no reason given'}", backend=backend.name
-        ),
-        on_timeout=lambda o, why: WaitTimeoutError(
-            f"{what} not finished: {why} ({_last(o.state.value, o.reason)})",
-            backend=backend.name,
-        ),
+        what=what,
+        error_for=error_for,
     )
+
+
+def _end_error(
+    end: WaitEnd,
+    *,
+    backend: str,
+    connection_id: str,
+    what: str,
+    failure: type[LifecycleError],
+    not_done: str,
+    seen: tuple[str, str | None] | None,
+) -> LifecycleError:
+    """The error that ends a wait on `what` without the awaited state."""
+    context: dict[str, Any] = {"backend": backend, "connection_id": connection_id}
+    if isinstance(end, Finished):
+        return failure(f"{what} failed: {end.reason or 'no reason given'}", **context)
+    if isinstance(end, Paused):
+        why = end.reason or "nothing runs until it is resumed"
+        return ConnectionPausedError(
+            f"connection {connection_id} is paused: {why}; resume it, or wait for a resume "
+            "with WaitPolicy(on_paused='wait')",
+            **context,
+        )
+    if isinstance(end, Rescheduled):
+        because = f" ({end.reason})" if end.reason else ""
+        return SyncRescheduledError(
+            f"{what} {not_done}: rescheduled by the vendor until {_when(end.resume_at)}{because}",
+            rescheduled_until=end.resume_at,
+            **context,
+        )
+    observed = "no poll answered" if seen is None else _last(*seen)
+    return WaitTimeoutError(f"{what} {not_done}: {end.reason} ({observed})", **context)
+
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return "a time the vendor did not give"
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="seconds")
 
 
 def _last(state: str, reason: str | None) -> str:
@@ -343,31 +416,3 @@ def _observe_sync(outcome: SyncOutcome) -> tuple[Observed, str | None, float | N
     }[outcome.state]
     until = outcome.rescheduled_until.timestamp() if outcome.rescheduled_until else None
     return observed, outcome.reason, until
-
-
-def _wait(
-    observe: Callable[[], Flow[T]],
-    classify: Callable[[T], tuple[Observed, str | None, float | None]],
-    policy: WaitPolicy,
-    progress: WaitProgress | None,
-    *,
-    on_failure: Callable[[T, str | None], Exception],
-    on_timeout: Callable[[T, str], Exception],
-) -> Flow[T]:
-    if progress is None:
-        progress = WaitProgress.start(policy, (yield NOW))
-    while True:
-        observation = yield from observe()
-        observed, reason, resume_at = classify(observation)
-        decision = decide(
-            policy, progress, observed, (yield NOW), reason=reason, resume_at=resume_at
-        )
-        if isinstance(decision, Finished):
-            if decision.succeeded:
-                return observation
-            raise on_failure(observation, decision.reason)
-        if isinstance(decision, PollAgain):
-            progress = decision.progress
-            yield Sleep(decision.after)
-            continue
-        raise on_timeout(observation, decision.reason)

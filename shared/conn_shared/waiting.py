@@ -1,27 +1,61 @@
 """The poll/deadline state machine behind every wait: pure, no I/O, no sleeping.
 
 Callers observe a status (by polling the API), hand it to `decide`, and act on
-the decision: finish, fail, or sleep `after` seconds and poll again. Sensors,
-triggers, ops and the lifecycle flows all share it; everything it keeps is plain
-JSON (`WaitPolicy`, `WaitProgress`) so a wait can move between processes.
+the decision: finish, fail, or sleep `after` seconds and poll again. A poll that
+failed for a passing reason (5xx, 429, a dropped connection, an unreadable body)
+goes to `decide_after_failure` instead: the wait polls again later, with backoff,
+until its deadline, because an outage of a few seconds says nothing about a sync
+that runs for hours. Sensors, triggers, ops and the lifecycle flows all share it;
+everything it keeps is plain JSON (`WaitPolicy`, `WaitProgress`) so a wait can
+move between processes.
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from conn_shared.calls import NOW, Flow, Sleep
+from conn_shared.errors import (
+    ConnError,
+    NetworkError,
+    RateLimitedError,
+    ServerError,
+    UnexpectedResponseError,
+)
+
 __all__ = [
+    "TRANSIENT_POLL_ERRORS",
     "Finished",
     "Observed",
+    "Paused",
     "PollAgain",
+    "Rescheduled",
     "TimedOut",
     "WaitDecision",
+    "WaitEnd",
     "WaitPolicy",
     "WaitProgress",
     "decide",
+    "decide_after_failure",
+    "poll_until",
 ]
+
+logger = logging.getLogger("conn_shared.waiting")
+
+T = TypeVar("T")
+
+#: Poll failures that say nothing about the awaited state: poll again later.
+TRANSIENT_POLL_ERRORS: tuple[type[ConnError], ...] = (
+    ServerError,
+    RateLimitedError,
+    NetworkError,
+    UnexpectedResponseError,
+)
 
 
 class WaitPolicy(BaseModel):
@@ -32,6 +66,12 @@ class WaitPolicy(BaseModel):
         max_poll_interval: cap on the interval as it grows.
         backoff: factor the interval grows by after each poll (1.0 keeps it constant).
         timeout: seconds from the start of the wait to its deadline; None waits forever.
+        on_paused: "fail" ends the wait with ConnectionPausedError as soon as a poll
+            sees the connection paused (Fivetran) or disabled (hub); "wait" keeps
+            polling until someone resumes it or the deadline passes.
+        on_rescheduled: "wait" sleeps towards the vendor's `rescheduled_for`;
+            "fail" ends the wait with SyncRescheduledError (carrying that time),
+            for orchestrators that would rather retry the task at that time.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -40,6 +80,8 @@ class WaitPolicy(BaseModel):
     max_poll_interval: float = Field(default=300.0, gt=0)
     backoff: float = Field(default=1.5, ge=1.0)
     timeout: float | None = Field(default=3600.0, gt=0)
+    on_paused: Literal["fail", "wait"] = "fail"
+    on_rescheduled: Literal["wait", "fail"] = "wait"
 
     @model_validator(mode="after")
     def _interval_fits_cap(self) -> "WaitPolicy":
@@ -52,7 +94,11 @@ class WaitPolicy(BaseModel):
 
 
 class WaitProgress(BaseModel):
-    """Where a wait stands: when it started, its absolute deadline, polls so far."""
+    """Where a wait stands: when it started, its absolute deadline, polls so far.
+
+    `failed_polls` counts polls that failed for a passing reason and
+    `last_error` names the latest of them, so a deadline can say what it saw.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -60,6 +106,8 @@ class WaitProgress(BaseModel):
     deadline: float | None
     polls: int = 0
     interval: float
+    failed_polls: int = 0
+    last_error: str | None = None
 
     @classmethod
     def start(cls, policy: WaitPolicy, now: float) -> "WaitProgress":
@@ -75,6 +123,7 @@ class Observed(str, Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     RESCHEDULED = "rescheduled"
+    PAUSED = "paused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +149,31 @@ class TimedOut:
     reason: str
 
 
-WaitDecision = Finished | PollAgain | TimedOut
+@dataclass(frozen=True, slots=True)
+class Paused:
+    """The connection is paused and the policy says not to wait for a resume."""
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rescheduled:
+    """The vendor postponed the sync to `resume_at` and the policy says not to wait."""
+
+    resume_at: float | None
+    reason: str | None = None
+
+
+WaitDecision = Finished | PollAgain | TimedOut | Paused | Rescheduled
+#: The decisions that end a wait without the awaited state.
+WaitEnd = Finished | TimedOut | Paused | Rescheduled
 
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def decide(
+def decide(  # noqa: PLR0911 - one return per decision, read as a table
     policy: WaitPolicy,
     progress: WaitProgress,
     observed: Observed,
@@ -127,10 +193,16 @@ def decide(
         return Finished(succeeded=True, reason=reason)
     if observed is Observed.FAILED:
         return Finished(succeeded=False, reason=reason)
+    if observed is Observed.PAUSED and policy.on_paused == "fail":
+        return Paused(reason)
+    if observed is Observed.RESCHEDULED and policy.on_rescheduled == "fail":
+        return Rescheduled(resume_at, reason)
 
     deadline = progress.deadline
     if deadline is not None and now >= deadline:
-        return TimedOut(f"deadline {_iso(deadline)} passed while {observed.value}")
+        return TimedOut(
+            f"deadline {_iso(deadline)} passed while {observed.value}" + _seen(progress)
+        )
 
     if observed is Observed.RESCHEDULED and resume_at is not None:
         if deadline is not None and resume_at > deadline:
@@ -148,3 +220,107 @@ def decide(
         after = min(after, max(deadline - now, 0.0))
     advanced = progress.model_copy(update={"polls": progress.polls + 1, "interval": next_interval})
     return PollAgain(after=after, progress=advanced)
+
+
+def decide_after_failure(
+    policy: WaitPolicy,
+    progress: WaitProgress,
+    now: float,
+    *,
+    error: str,
+    retry_after: float | None = None,
+) -> PollAgain | TimedOut:
+    """What to do after a poll failed for a passing reason (`error` says which).
+
+    Poll again after the current interval (growing as for a pending poll), or
+    after `retry_after` seconds when the vendor asked for longer; at the
+    deadline, time out naming `error`. Only transient failures belong here:
+    a 401, 403 or 404 ends a wait at once, whatever its deadline.
+    """
+    failed = progress.model_copy(
+        update={
+            "polls": progress.polls + 1,
+            "failed_polls": progress.failed_polls + 1,
+            "last_error": error,
+            "interval": min(progress.interval * policy.backoff, policy.max_poll_interval),
+        }
+    )
+    deadline = progress.deadline
+    if deadline is not None and now >= deadline:
+        return TimedOut(f"deadline {_iso(deadline)} passed" + _seen(failed))
+    after = max(progress.interval, retry_after or 0.0)
+    if deadline is not None:
+        if now + after > deadline and retry_after is not None and retry_after > progress.interval:
+            return TimedOut(
+                f"the vendor asked to wait {retry_after:.0f} s, past the deadline "
+                f"{_iso(deadline)}" + _seen(failed)
+            )
+        after = min(after, max(deadline - now, 0.0))
+    return PollAgain(after=after, progress=failed)
+
+
+def _seen(progress: WaitProgress) -> str:
+    if not progress.failed_polls:
+        return ""
+    return f"; {progress.failed_polls} poll(s) failed, the last with: {progress.last_error}"
+
+
+def poll_until(
+    observe: Callable[[], Flow[T]],
+    classify: Callable[[T], tuple[Observed, str | None, float | None]],
+    policy: WaitPolicy,
+    progress: WaitProgress | None,
+    *,
+    what: str,
+    error_for: Callable[[WaitEnd, T | None], Exception],
+) -> Flow[T]:
+    """A flow that polls `observe` until `decide` says the awaited state was reached.
+
+    `classify` turns an observation into (observed, reason, vendor resume time);
+    `error_for` builds the exception for every other ending (failed, timed out,
+    paused, rescheduled), given the last observation (None if no poll ever
+    answered). Transient poll failures (`TRANSIENT_POLL_ERRORS`) are logged,
+    counted in the progress and polled through until the deadline; any other
+    error ends the wait at once. Pass the `progress` of an earlier attempt to
+    keep its deadline.
+    """
+    if progress is None:
+        progress = WaitProgress.start(policy, (yield NOW))
+    last: T | None = None
+    while True:
+        try:
+            observation = yield from observe()
+        except TRANSIENT_POLL_ERRORS as exc:
+            retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+            failure = decide_after_failure(
+                policy, progress, (yield NOW), error=_describe(exc), retry_after=retry_after
+            )
+            if isinstance(failure, TimedOut):
+                raise error_for(failure, last) from exc
+            progress = failure.progress
+            logger.warning(
+                "waiting for %s: poll failed (%s); polling again in %.0f s (%d failed so far)",
+                what,
+                progress.last_error,
+                failure.after,
+                progress.failed_polls,
+            )
+            yield Sleep(failure.after)
+            continue
+        last = observation
+        observed, reason, resume_at = classify(observation)
+        decision = decide(
+            policy, progress, observed, (yield NOW), reason=reason, resume_at=resume_at
+        )
+        if isinstance(decision, PollAgain):
+            progress = decision.progress
+            yield Sleep(decision.after)
+            continue
+        if isinstance(decision, Finished) and decision.succeeded:
+            return observation
+        raise error_for(decision, observation)
+
+
+def _describe(exc: ConnError) -> str:
+    status = f" {exc.status}" if exc.status is not None else ""
+    return f"{type(exc).__name__}{status}: {exc.message}"

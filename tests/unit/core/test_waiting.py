@@ -5,11 +5,14 @@ import pytest
 from conn_shared.waiting import (
     Finished,
     Observed,
+    Paused,
     PollAgain,
+    Rescheduled,
     TimedOut,
     WaitPolicy,
     WaitProgress,
     decide,
+    decide_after_failure,
 )
 
 POLICY = WaitPolicy(poll_interval=10, max_poll_interval=40, backoff=2.0, timeout=100)
@@ -92,3 +95,71 @@ def test_progress_and_policy_round_trip_through_json() -> None:
 def test_bad_policy_names_the_field(kwargs: dict, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         WaitPolicy(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("policy", "observed", "expected"),
+    [
+        pytest.param(POLICY, Observed.PAUSED, Paused("p"), id="paused-fails-by-default"),
+        pytest.param(
+            POLICY.model_copy(update={"on_rescheduled": "fail"}),
+            Observed.RESCHEDULED,
+            Rescheduled(1050.0, "p"),
+            id="rescheduled-fails-when-asked",
+        ),
+    ],
+)
+def test_policies_that_refuse_to_wait(
+    policy: WaitPolicy, observed: Observed, expected: object
+) -> None:
+    assert decide(policy, START, observed, 1001.0, reason="p", resume_at=1050.0) == expected
+
+
+def test_a_paused_connection_is_waited_on_when_the_policy_says_so() -> None:
+    waiting = POLICY.model_copy(update={"on_paused": "wait"})
+    decision = decide(waiting, START, Observed.PAUSED, 1001.0)
+    assert isinstance(decision, PollAgain)
+    assert decision.after == 10.0
+
+
+def test_failed_polls_back_off_and_count_until_a_poll_succeeds() -> None:
+    progress, waits, now = START, [], 1000.0
+    for n in range(3):
+        decision = decide_after_failure(POLICY, progress, now, error=f"503 #{n}")
+        assert isinstance(decision, PollAgain)
+        waits.append(decision.after)
+        progress, now = decision.progress, now + decision.after
+    assert waits == [10, 20, 40]
+    assert (progress.failed_polls, progress.last_error) == (3, "503 #2")
+    assert decide(POLICY, progress, Observed.SUCCEEDED, now) == Finished(succeeded=True)
+
+
+def test_a_retry_after_longer_than_the_interval_is_honoured() -> None:
+    decision = decide_after_failure(POLICY, START, 1000.0, error="429", retry_after=30.0)
+    assert isinstance(decision, PollAgain)
+    assert decision.after == 30.0
+
+
+def test_a_retry_after_beyond_the_deadline_times_out_at_once_naming_it() -> None:
+    decision = decide_after_failure(POLICY, START, 1000.0, error="429", retry_after=400.0)
+    assert isinstance(decision, TimedOut)
+    assert "asked to wait 400 s" in decision.reason
+    assert "the last with: 429" in decision.reason
+
+
+def test_the_deadline_names_the_last_failed_poll() -> None:
+    failing = decide_after_failure(POLICY, START, 1000.0, error="ServerError 503")
+    assert isinstance(failing, PollAgain)
+    late = decide(POLICY, failing.progress, Observed.PENDING, 1100.0)
+    assert isinstance(late, TimedOut)
+    assert "1 poll(s) failed, the last with: ServerError 503" in late.reason
+    at_deadline = decide_after_failure(POLICY, failing.progress, 1100.0, error="dropped")
+    assert isinstance(at_deadline, TimedOut)
+    assert "the last with: dropped" in at_deadline.reason
+
+
+def test_progress_with_failures_round_trips_as_json() -> None:
+    decision = decide_after_failure(POLICY, START, 1000.0, error="503")
+    assert isinstance(decision, PollAgain)
+    text = decision.progress.model_dump_json()
+    assert WaitProgress.model_validate_json(text) == decision.progress

@@ -4,11 +4,16 @@ Creates are not idempotent, so the transport never re-sends one. Instead this
 flow, shared by every backend's `ensure`, reacts to the two signs that the
 resource may already exist:
 
-- an ambiguous failure (dropped connection, timeout, 5xx, 429, unreadable
+- an ambiguous failure (dropped connection, timeout, 5xx, unreadable
   answer): the create may have been applied, so look it up; create again only
   when the look-up proves it absent;
 - a conflict (409): someone, perhaps our own lost attempt, created it; adopt
   what the look-up finds, or re-raise when it finds nothing.
+
+A 429 is not ambiguous: the vendor did not process the request. The attempt
+loop already waited out a Retry-After that fits the retry policy's
+`max_retry_after`; a longer one reaches here as RateLimitedError (with
+`retry_after`) and is raised at once, never re-sent before that time.
 """
 
 import logging
@@ -31,7 +36,7 @@ logger = logging.getLogger("conn_shared.lifecycle")
 T = TypeVar("T")
 
 #: Failures after which a create may or may not have been applied.
-AMBIGUOUS_FAILURES = (NetworkError, ServerError, RateLimitedError, UnexpectedResponseError)
+AMBIGUOUS_FAILURES = (NetworkError, ServerError, UnexpectedResponseError)
 
 
 def create_once(
@@ -55,6 +60,8 @@ def create_once(
     for attempt in range(1, attempts + 1):
         try:
             created: T = yield create
+        except RateLimitedError:
+            raise  # refused, not applied: re-sending now would only be refused again
         except ConflictError:
             found = yield from (find_after_conflict or find)()
             if found is None:

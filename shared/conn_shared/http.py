@@ -268,9 +268,9 @@ def attempts(
                 rng=rng,
             )
             if reply.status_code == 429 and delay is not None:
-                # Every call of this executor shares the vendor's quota: all of them wait.
+                # Every call on this account shares the vendor's quota: all of them wait,
+                # so the wait moves to the shared throttle that the next attempt honours.
                 throttle.resume_at = max(throttle.resume_at, monotonic() + delay)
-                delay = 0.0
 
         if delay is None:
             if isinstance(reply, httpx.HTTPError):
@@ -286,7 +286,7 @@ def attempts(
             policy.max_attempts - 1,
             delay,
         )
-        if delay:
+        if delay and not (isinstance(reply, httpx.Response) and reply.status_code == 429):
             yield Sleep(delay)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from conn_shared.calls import Call, Flow
 from conn_shared.create_once import create_once
-from conn_shared.errors import ConflictError, InvalidRequestError, ServerError
+from conn_shared.errors import ConflictError, InvalidRequestError, RateLimitedError, ServerError
 from conn_shared.executors import SyncExecutor
 from conn_shared.http import ApiProfile, build_api_error
 
@@ -122,3 +122,42 @@ def test_a_rejected_create_is_neither_retried_nor_looked_up() -> None:
 def test_attempts_must_be_positive() -> None:
     with pytest.raises(ValueError, match="attempts"):
         next(create_once(CREATE, _find, what="thing", attempts=0))
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "posts", "slept"),
+    [
+        pytest.param("400", 1, [], id="longer-than-the-budget-raises-at-once"),
+        pytest.param("2", 2, [2.0], id="within-the-budget-waits-then-resends"),
+    ],
+)
+def test_a_rate_limited_create_waits_the_retry_after_or_raises_without_resending(
+    retry_after: str, posts: int, slept: list[float]
+) -> None:
+    sent: list[str] = []
+    sleeps: list[float] = []
+
+    def limited_once(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        if request.method == "POST" and sent.count("POST") == 1:
+            return httpx.Response(
+                429, headers={"Retry-After": retry_after}, json={"message": "slow"}
+            )
+        return httpx.Response(201, json={"id": "t1"})
+
+    profile = ApiProfile(
+        backend="demo",
+        base_url="https://x.test",
+        map_error=lambda r: build_api_error(r, backend="demo", message=r.json()["message"]),
+    )
+    with SyncExecutor(
+        profile, transport=httpx.MockTransport(limited_once), sleep=sleeps.append
+    ) as ex:
+        if posts == 1:
+            with pytest.raises(RateLimitedError, match="slow") as caught:
+                ex.run(create_once(CREATE, _find, what="thing"))
+            assert caught.value.retry_after == 400.0
+        else:
+            assert ex.run(create_once(CREATE, _find, what="thing")) == ({"id": "t1"}, True)
+    assert sent == ["POST"] * posts  # never looked up, never re-sent early
+    assert sleeps == pytest.approx(slept, abs=0.05)

@@ -20,13 +20,13 @@ from typing import Any
 
 from conn_shared.backends.base import Backend
 from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
-from conn_shared.backends.faraday_models import FaradayConnectionSpec
+from conn_shared.backends.faraday.models import FaradayConnectionSpec
 from conn_shared.backends.fivetran import FivetranBackend
-from conn_shared.backends.fivetran_api import FivetranSettings
-from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
+from conn_shared.backends.fivetran.calls import FivetranSettings
+from conn_shared.backends.fivetran.spec import FivetranConnectionSpec
 from conn_shared.backends.hub import HubBackend
-from conn_shared.backends.hub_api import HubSettings
-from conn_shared.backends.hub_models import HubConnectionSpec
+from conn_shared.backends.hub.errors import HubSettings
+from conn_shared.backends.hub.models import HubConnectionSpec
 from conn_shared.calls import Flow
 from conn_shared.errors import ConnError, UnsupportedStepError
 from conn_shared.executors import SyncExecutor

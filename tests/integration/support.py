@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 import httpx
 from conn_shared.backends.base import Backend
 from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
-from conn_shared.backends.faraday_models import FaradayConnectionSpec
+from conn_shared.backends.faraday.models import FaradayConnectionSpec
 from conn_shared.backends.fivetran import FivetranBackend, FivetranSettings
-from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
+from conn_shared.backends.fivetran.spec import FivetranConnectionSpec
 from conn_shared.backends.hub import HubBackend, HubSettings
-from conn_shared.backends.hub_models import HubConnectionSpec
+from conn_shared.backends.hub.models import HubConnectionSpec
 from conn_shared.calls import Call, Flow
 from conn_shared.executors import AsyncExecutor, ExecutorStats, SyncExecutor
 from conn_shared.retry import RetryPolicy

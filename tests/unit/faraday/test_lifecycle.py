@@ -6,14 +6,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conn_shared.backends.faraday_lifecycle import (
+from conn_shared.backends.faraday.models import Connection
+from conn_shared.backends.faraday.states import (
     connection_info,
     option_drift,
     readiness_of,
     sync_before,
     sync_outcome_of,
 )
-from conn_shared.backends.faraday_models import Connection
 from conn_shared.lifecycle import ReadinessState, SyncState
 
 from tests.unit.faraday.support import CONN_ID, PASSWORD, connection_json

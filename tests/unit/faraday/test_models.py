@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conn_shared.backends.faraday_models import (
+from conn_shared.backends.faraday.models import (
     Connection,
     ConnectionType,
     ContentsRow,

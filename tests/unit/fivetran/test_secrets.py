@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec
-from conn_shared.backends.fivetran_models import ConnectCardResult, Connection
+from conn_shared.backends.fivetran.models import ConnectCardResult, Connection
 from conn_shared.errors import ApiError, ConnError
 from conn_shared.lifecycle import ensure_connection, get_readiness
 from pydantic import SecretStr

@@ -21,7 +21,7 @@ from conn_shared.backends.hub import (
     TableList,
     Visibility,
 )
-from conn_shared.backends.hub_lifecycle import connection_info, readiness_of
+from conn_shared.backends.hub.backend import connection_info, readiness_of
 from conn_shared.lifecycle import ReadinessState
 from pydantic import BaseModel, ValidationError
 

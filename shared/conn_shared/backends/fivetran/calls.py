@@ -15,15 +15,7 @@ import httpx
 from pydantic import SecretStr
 
 from conn_shared.backends.base import BackendSettings
-from conn_shared.backends.fivetran_models import (
-    ActionResult,
-    ConnectCardConfig,
-    ConnectCardResult,
-    Connection,
-    ConnectionState,
-)
-from conn_shared.backends.fivetran_schemas import SchemaAndTrustCalls
-from conn_shared.backends.fivetran_wire import (
+from conn_shared.backends.fivetran.errors import (
     ACCEPT_V1,
     ACCEPT_V2,
     BACKEND,
@@ -38,6 +30,14 @@ from conn_shared.backends.fivetran_wire import (
     path_id,
     table_scope,
 )
+from conn_shared.backends.fivetran.models import (
+    ActionResult,
+    ConnectCardConfig,
+    ConnectCardResult,
+    Connection,
+    ConnectionState,
+)
+from conn_shared.backends.fivetran.schemas import SchemaAndTrustCalls
 from conn_shared.calls import Call
 from conn_shared.http import ApiProfile
 from conn_shared.pagination import Page

@@ -28,8 +28,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from conn_shared.backends.fivetran_models import Connection, FivetranSyncState, SetupState
-from conn_shared.backends.fivetran_wire import BACKEND
+from conn_shared.backends.fivetran.errors import BACKEND
+from conn_shared.backends.fivetran.models import Connection, FivetranSyncState, SetupState
 from conn_shared.lifecycle import (
     ConnectionInfo,
     Readiness,

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from conn_shared.backends.hub_models import (
+from conn_shared.backends.hub.models import (
     ConnectionStatus,
     EditSettings,
     HubConnection,
@@ -41,7 +41,7 @@ from conn_shared.pagination import find_in_pages
 from conn_shared.redaction import redact
 
 if TYPE_CHECKING:
-    from conn_shared.backends.hub import HubBackend
+    from conn_shared.backends.hub.calls import HubBackend
 
 __all__ = ["connection_info", "delete_flow", "ensure_flow", "readiness_of"]
 

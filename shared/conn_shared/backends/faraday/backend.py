@@ -56,19 +56,19 @@ import httpx
 from pydantic import Field, SecretStr
 
 from conn_shared.backends.base import BackendSettings
-from conn_shared.backends.faraday_calls import MERGE_PATCH, FaradayCalls
-from conn_shared.backends.faraday_errors import map_faraday_error
-from conn_shared.backends.faraday_lifecycle import (
+from conn_shared.backends.faraday.calls import MERGE_PATCH, FaradayCalls
+from conn_shared.backends.faraday.errors import map_faraday_error
+from conn_shared.backends.faraday.models import (
+    Connection,
+    FaradayConnectionSpec,
+)
+from conn_shared.backends.faraday.states import (
     BACKEND_NAME,
     connection_info,
     option_drift,
     readiness_of,
     sync_before,
     sync_outcome_of,
-)
-from conn_shared.backends.faraday_models import (
-    Connection,
-    FaradayConnectionSpec,
 )
 from conn_shared.calls import NOW, Flow
 from conn_shared.create_once import create_once

@@ -3,7 +3,7 @@
 `FaradayCalls` is the request half of `FaradayBackend` (shared.backends.faraday):
 each method validates its input (raising ValueError naming the field before any
 request), quotes ids into the path and returns a `Call` whose parser builds the
-models of `conn_shared.backends.faraday_models`. Faraday's listings are not paginated,
+models of `conn_shared.backends.faraday.models`. Faraday's listings are not paginated,
 so they come back as a single `Page`.
 """
 
@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.faraday_models import Connection, Dataset, RotateCredentialsType, Target
+from conn_shared.backends.faraday.models import Connection, Dataset, RotateCredentialsType, Target
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 

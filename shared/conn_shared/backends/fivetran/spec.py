@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from conn_shared.backends.fivetran_models import ConnectCardConfig, Connection
-from conn_shared.backends.fivetran_wire import check_schedule
+from conn_shared.backends.fivetran.errors import check_schedule
+from conn_shared.backends.fivetran.models import ConnectCardConfig, Connection
 from conn_shared.redaction import REDACTED, is_secret_key, redact
 
 __all__ = ["IDENTITY_CONFIG_KEYS", "SETTINGS_COMPARED", "FivetranConnectionSpec", "is_masked"]

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 from pydantic import Field
 
-from conn_shared.backends.hub_api import connection_path
-from conn_shared.backends.hub_models import HubModel, OpenEnum
+from conn_shared.backends.hub.errors import connection_path
+from conn_shared.backends.hub.models import HubModel, OpenEnum
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 

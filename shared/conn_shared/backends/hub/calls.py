@@ -41,36 +41,13 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
-from conn_shared.backends.hub_api import (
-    BearerAuth,
-    HubSettings,
-    api_root,
-    check_choice,
-    check_limit,
-    check_name,
-    check_visibility,
-    connection_path,
-    map_hub_error,
-    secret_values,
-)
-from conn_shared.backends.hub_lifecycle import (
+from conn_shared.backends.hub.backend import (
     connection_info,
     delete_flow,
     ensure_flow,
     readiness_of,
 )
-from conn_shared.backends.hub_models import (
-    ConnectionStatus,
-    EditSettings,
-    HubConnection,
-    HubConnectionList,
-    HubConnectionSpec,
-    OpenEnum,
-    Provider,
-    SecretFieldState,
-    Visibility,
-)
-from conn_shared.backends.hub_schema import (
+from conn_shared.backends.hub.browse import (
     ColumnList,
     FileItem,
     FileKind,
@@ -83,6 +60,29 @@ from conn_shared.backends.hub_schema import (
     SchemaColumn,
     SchemaTable,
     TableList,
+)
+from conn_shared.backends.hub.errors import (
+    BearerAuth,
+    HubSettings,
+    api_root,
+    check_choice,
+    check_limit,
+    check_name,
+    check_visibility,
+    connection_path,
+    map_hub_error,
+    secret_values,
+)
+from conn_shared.backends.hub.models import (
+    ConnectionStatus,
+    EditSettings,
+    HubConnection,
+    HubConnectionList,
+    HubConnectionSpec,
+    OpenEnum,
+    Provider,
+    SecretFieldState,
+    Visibility,
 )
 from conn_shared.calls import Call, Flow
 from conn_shared.errors import UnsupportedStepError

@@ -25,7 +25,7 @@ import httpx
 from pydantic import SecretStr
 
 from conn_shared.backends.base import BackendSettings
-from conn_shared.backends.hub_models import Visibility
+from conn_shared.backends.hub.models import Visibility
 from conn_shared.errors import ApiError, ConnectionInUseError, FieldError
 from conn_shared.http import build_api_error, request_id_of
 

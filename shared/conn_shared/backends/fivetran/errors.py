@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from conn_shared.backends.fivetran_models import ActionResult
+from conn_shared.backends.fivetran.models import ActionResult
 from conn_shared.errors import ApiError, FieldError
 from conn_shared.http import build_api_error
 

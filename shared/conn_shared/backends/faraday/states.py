@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from conn_shared.backends.faraday_models import Connection, ResourceStatus, is_secret_option
+from conn_shared.backends.faraday.models import Connection, ResourceStatus, is_secret_option
 from conn_shared.lifecycle import ConnectionInfo, Readiness, ReadinessState, SyncOutcome, SyncState
 from conn_shared.redaction import redact
 

@@ -39,16 +39,16 @@ Lifecycle mapping (details in `fivetran_state`):
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from conn_shared.backends.fivetran_api import FivetranApi, FivetranSettings
-from conn_shared.backends.fivetran_models import Connection, ScheduleType
-from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
-from conn_shared.backends.fivetran_state import (
+from conn_shared.backends.fivetran.calls import FivetranApi, FivetranSettings
+from conn_shared.backends.fivetran.errors import BACKEND, map_fivetran_error
+from conn_shared.backends.fivetran.models import Connection, ScheduleType
+from conn_shared.backends.fivetran.spec import FivetranConnectionSpec
+from conn_shared.backends.fivetran.states import (
     connection_info,
     readiness_of,
     sync_marker,
     sync_outcome_of,
 )
-from conn_shared.backends.fivetran_wire import BACKEND, map_fivetran_error
 from conn_shared.calls import NOW, Flow
 from conn_shared.create_once import create_once
 from conn_shared.errors import ConflictError, LifecycleError, NotFoundError

@@ -10,14 +10,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.fivetran_models import (
-    ActionResult,
-    Certificate,
-    ColumnsConfig,
-    Fingerprint,
-    StandardConfig,
-)
-from conn_shared.backends.fivetran_wire import (
+from conn_shared.backends.fivetran.errors import (
     ACCEPT_V1,
     action_of,
     body_of,
@@ -25,6 +18,13 @@ from conn_shared.backends.fivetran_wire import (
     data_of,
     envelope,
     path_id,
+)
+from conn_shared.backends.fivetran.models import (
+    ActionResult,
+    Certificate,
+    ColumnsConfig,
+    Fingerprint,
+    StandardConfig,
 )
 from conn_shared.calls import Call
 from conn_shared.pagination import Page

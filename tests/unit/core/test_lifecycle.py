@@ -7,6 +7,18 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from conn_shared import (
+    ConnectionInfo,
+    EnsureResult,
+    Readiness,
+    ReadinessState,
+    Step,
+    SyncHandle,
+    SyncKind,
+    SyncOutcome,
+    SyncState,
+    TableRef,
+)
 from conn_shared.calls import Call, Flow
 from conn_shared.errors import (
     ApiError,
@@ -18,16 +30,6 @@ from conn_shared.errors import (
 from conn_shared.executors import AsyncExecutor, SyncExecutor
 from conn_shared.http import ApiProfile, build_api_error
 from conn_shared.lifecycle import (
-    ConnectionInfo,
-    EnsureResult,
-    Readiness,
-    ReadinessState,
-    Step,
-    SyncHandle,
-    SyncKind,
-    SyncOutcome,
-    SyncState,
-    TableRef,
     delete_connection,
     pause_connection,
     trigger_resync,

@@ -6,15 +6,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from conn_shared import ReadinessState, SyncState
 from conn_shared.backends.faraday.models import Connection
+from conn_shared.backends.faraday.spec import option_drift
 from conn_shared.backends.faraday.states import (
     connection_info,
-    option_drift,
     readiness_of,
     sync_before,
     sync_outcome_of,
 )
-from conn_shared.lifecycle import ReadinessState, SyncState
 
 from tests.unit.faraday.support import CONN_ID, PASSWORD, connection_json
 

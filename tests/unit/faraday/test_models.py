@@ -13,12 +13,12 @@ from conn_shared.backends.faraday.models import (
     Dataset,
     Directionality,
     ErrorCode,
-    FaradayConnectionSpec,
     FaradayErrorBody,
-    OpenEnum,
     ResourceStatus,
     Target,
 )
+from conn_shared.backends.faraday.spec import FaradayConnectionSpec
+from conn_shared.backends.open_enum import OpenEnum
 from pydantic import ValidationError
 
 from tests.support.openapi import SpecValidator, SpecViolation

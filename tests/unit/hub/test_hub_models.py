@@ -4,25 +4,27 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conn_shared.backends.hub import (
+from conn_shared import ReadinessState
+from conn_shared.backends.hub import HubConnectionSpec
+from conn_shared.backends.hub.browse import (
     ColumnList,
-    ConnectionStatus,
-    EditSettings,
     FileKind,
     FileListing,
     FileSelectionValidation,
-    HubConnection,
-    HubConnectionList,
-    HubConnectionSpec,
-    OpenEnum,
-    Provider,
     QueryResult,
     SampleResult,
     TableList,
+)
+from conn_shared.backends.hub.models import (
+    ConnectionStatus,
+    EditSettings,
+    HubConnection,
+    HubConnectionList,
+    Provider,
     Visibility,
 )
-from conn_shared.backends.hub.backend import connection_info, readiness_of
-from conn_shared.lifecycle import ReadinessState
+from conn_shared.backends.hub.states import connection_info, readiness_of
+from conn_shared.backends.open_enum import OpenEnum
 from pydantic import BaseModel, ValidationError
 
 from . import seed_examples as seed

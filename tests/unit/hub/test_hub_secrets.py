@@ -4,7 +4,8 @@ import logging
 
 import httpx
 import pytest
-from conn_shared.backends.hub import EditSettings, HubConnection, HubConnectionSpec
+from conn_shared.backends.hub import HubConnectionSpec
+from conn_shared.backends.hub.models import EditSettings, HubConnection
 from conn_shared.calls import Flow
 from conn_shared.errors import InvalidRequestError
 from conn_shared.lifecycle import ensure_connection

@@ -1,102 +1,77 @@
-"""The hub's lifecycle flows and its state mapping (summarised in `conn_shared.backends.hub`).
+"""The connections hub backend: a self-hosted, FastAPI-style `{base}/api/v1` API.
 
-Identity for ensure: the spec's slug when given (`GET /connections/slug/{slug}`,
-404 = absent), otherwise an exact name match with the same provider, found by
-paging `GET /connections?search=<name>`; two or more matches are an error that
-names them. Decisions the hub's document leaves open:
+    from conn_shared import HubBackend, HubConnectionSpec, SyncExecutor, ensure_connection
 
-- a slug lookup that answers 404 is followed by a name + provider search; a hit
-  under another slug raises instead of creating, because a hub that ignores the
-  requested slug would otherwise get a new duplicate on every run;
-- a created connection whose slug is not the requested one raises (naming its
-  id and slug) for the same reason;
-- a create that fails ambiguously (network error, 5xx, 429, unreadable success
-  body) is looked up again and re-sent only when truly absent, at most once;
-- drift: name, visibility (when the spec sets it) and config key by key; the
-  PATCH sends the hub's config with the spec's keys laid over it, so keys the
-  spec omits survive whether the hub merges or replaces. Credentials are
-  write-only: `edit-settings` says which secret fields are configured; a spec
-  credential whose field is missing or unconfigured is drift (all the spec's
-  credentials are then sent), a configured one is not.
+    backend = HubBackend(base_url="https://hub.example.com", token=SecretStr("..."))
+    with SyncExecutor(backend.profile()) as executor:
+        ensured = executor.run(ensure_connection(backend, HubConnectionSpec(...)))
+        executor.run(wait_until_ready(backend, ensured.connection.connection_id))
+
+Auth is `Authorization: Bearer <token>`. The connection endpoints are in
+`calls.py`, files and schema browsing in `browse.py`, the objects in
+`models.py`, desired state and drift in `spec.py`, the error mapping in
+`errors.py` and the status table in `states.py`.
+
+Lifecycle mapping
+-----------------
+- ensure: identity = the spec's slug when given (`GET /connections/slug/{slug}`,
+  404 = absent), otherwise an exact name match with the same provider, found by
+  paging `GET /connections?search=<name>`; two or more matches are an error that
+  names them. A connection under the identity with another provider raises
+  IdentityConflictError. Decisions the hub's document leaves open:
+  - a slug lookup that answers 404 is followed by a name + provider search; a hit
+    under another slug raises instead of creating, because a hub that ignores the
+    requested slug would otherwise get a new duplicate on every run;
+  - a created connection whose slug is not the requested one raises (naming its
+    id and slug) for the same reason;
+  - a create that fails ambiguously (network error, 5xx, 429, unreadable success
+    body) is looked up again and re-sent only when truly absent, at most once.
+  Drift (`spec.py`): name, visibility, config key by key, and credentials the
+  hub reports unconfigured (`GET .../edit-settings`); PATCHed in one request.
+  `resend_secrets` sends every credential again without asking edit-settings.
+- readiness: "verified" -> ready; "error" -> failed; "disabled" -> failed;
+  "needs_verification", "verifying" and unknown statuses -> pending (`states.py`).
+- verify: POST /verify, then the readiness of the returned connection.
+- pause: POST /disable; resume: POST /reactivate; ConnectionInfo.paused is
+  status == "disabled".
+- delete: DELETE; a 404 returns False when missing_ok.
+- sync: not supported: the hub has no sync, resync or sync-status endpoint, so
+  SYNC, RESYNC, RESYNC_TABLES and SYNC_OUTCOME are absent from capabilities.
+- connection_url: `{base}/connections/{id}` (the hub's own server, without
+  `/api/v1`), or `{ui_base_url}/connections/{id}`.
 """
 
-import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
-from conn_shared.backends.hub.models import (
-    ConnectionStatus,
-    EditSettings,
-    HubConnection,
-    HubConnectionSpec,
+import httpx
+
+from conn_shared.backends.base import (
+    BaseBackend,
+    BearerAuth,
+    Drift,
+    delete_if_present,
+    plan_value,
 )
-from conn_shared.calls import Flow
+from conn_shared.backends.hub.browse import HubBrowseCalls
+from conn_shared.backends.hub.calls import HubCalls
+from conn_shared.backends.hub.errors import map_hub_error
+from conn_shared.backends.hub.models import BACKEND, EditSettings, HubConnection
+from conn_shared.backends.hub.settings import HubSettings, api_root, site_root
+from conn_shared.backends.hub.spec import HubConnectionSpec
+from conn_shared.backends.hub.states import connection_info, readiness_of
+from conn_shared.calls import Call, Flow
 from conn_shared.create_once import create_once
-from conn_shared.errors import (
-    LifecycleError,
-    NotFoundError,
-)
-from conn_shared.lifecycle import ConnectionInfo, EnsureResult, Readiness, ReadinessState
+from conn_shared.errors import IdentityConflictError, LifecycleError, NotFoundError
+from conn_shared.http import ErrorMapper
 from conn_shared.pagination import find_in_pages
-from conn_shared.redaction import redact
+from conn_shared.redaction import REDACTED
+from conn_shared.states import ConnectionInfo, Readiness, Step
 
-if TYPE_CHECKING:
-    from conn_shared.backends.hub.calls import HubBackend
+__all__ = ["HubBackend"]
 
-__all__ = ["connection_info", "delete_flow", "ensure_flow", "readiness_of"]
-
-logger = logging.getLogger("conn_shared.backends.hub")
-
-BACKEND = "hub"
 SEARCH_PAGE_SIZE = 100
 CREATE_ATTEMPTS = 2
-_MISSING = object()
-
-
-def _raw(connection: HubConnection) -> dict[str, Any]:
-    dumped: dict[str, Any] = redact(connection.model_dump(mode="json", by_alias=True))
-    return dumped
-
-
-def readiness_of(connection: HubConnection) -> Readiness:
-    """Map a hub connection's status onto `Readiness` (table in `conn_shared.backends.hub`)."""
-    status = connection.status
-    reason: str | None
-    if status == ConnectionStatus.VERIFIED:
-        state, reason = ReadinessState.READY, None
-    elif status == ConnectionStatus.ERROR:
-        state, reason = ReadinessState.FAILED, _verification_failure(connection)
-    elif status == ConnectionStatus.DISABLED:
-        state, reason = ReadinessState.FAILED, "disabled (reactivate it to use it)"
-    elif status in (ConnectionStatus.NEEDS_VERIFICATION, ConnectionStatus.VERIFYING):
-        state, reason = ReadinessState.PENDING, str(status)
-    else:
-        state, reason = ReadinessState.PENDING, f"unknown status {str(status)!r}"
-    return Readiness(
-        backend=BACKEND,
-        connection_id=connection.id,
-        state=state,
-        reason=reason,
-        raw=_raw(connection),
-    )
-
-
-def _verification_failure(connection: HubConnection) -> str:
-    message = connection.verificationError or "verification failed"
-    if connection.verificationErrorCode:
-        return f"{message} [{connection.verificationErrorCode}]"
-    return message
-
-
-def connection_info(connection: HubConnection) -> ConnectionInfo:
-    """The backend-neutral view; `paused` is true while the hub has it disabled."""
-    return ConnectionInfo(
-        backend=BACKEND,
-        connection_id=connection.id,
-        name=connection.name,
-        paused=connection.status == ConnectionStatus.DISABLED,
-        raw=_raw(connection),
-    )
 
 
 def _describe(connections: list[HubConnection]) -> str:
@@ -110,113 +85,167 @@ def _same_name(spec: HubConnectionSpec) -> Callable[[HubConnection], bool]:
     return matches
 
 
-def _by_slug(backend: "HubBackend", slug: str) -> Flow[HubConnection | None]:
-    try:
-        connection: HubConnection = yield backend.get_connection_by_slug(slug)
-    except NotFoundError:
-        return None
-    return connection
+class HubBackend(
+    BaseBackend[HubSettings, HubConnectionSpec, HubConnection],
+    HubCalls,
+    HubBrowseCalls,
+):
+    """One hub account; builds calls and flows, does no I/O itself.
 
+    Pass `HubSettings` or its fields as keyword arguments
+    (`HubBackend(base_url=..., token=SecretStr(...))`).
+    """
 
-def _find(backend: "HubBackend", spec: HubConnectionSpec) -> Flow[HubConnection | None]:
-    """The connection `spec` identifies, or None."""
-    if spec.slug is not None:
-        connection = yield from _by_slug(backend, spec.slug)
-        if connection is not None:
-            if connection.provider != spec.provider:
-                raise LifecycleError(
-                    f"slug {spec.slug!r} is connection {connection.id} with provider "
-                    f"{str(connection.provider)!r}, not {str(spec.provider)!r}",
-                    backend=BACKEND,
-                )
-            return connection
-    first = backend.list_connections(search=spec.name, limit=SEARCH_PAGE_SIZE)
-    matches: list[HubConnection] = yield from find_in_pages(first, _same_name(spec))
-    if spec.slug is not None and matches:
-        raise LifecycleError(
-            f"no connection has slug {spec.slug!r}, but {spec.name!r} ({spec.provider}) "
-            f"exists as {_describe(matches)}; use its slug in the spec or rename one",
-            backend=BACKEND,
-        )
-    if len(matches) > 1:
-        raise LifecycleError(
-            f"{len(matches)} connections are named {spec.name!r} with provider "
-            f"{str(spec.provider)!r}: {_describe(matches)}; give the spec a slug",
-            backend=BACKEND,
-        )
-    return matches[0] if matches else None
-
-
-def _create(backend: "HubBackend", spec: HubConnectionSpec) -> Flow[tuple[HubConnection, bool]]:
-    """(connection, created by us) without ever a duplicate; insist on the requested slug."""
-    call = backend.create_connection(
-        name=spec.name,
-        provider=spec.provider,
-        visibility=spec.visibility,
-        credentials=spec.credentials,
-        config=spec.config,
-        slug=spec.slug,
+    name: ClassVar[str] = BACKEND
+    capabilities: ClassVar[frozenset[Step]] = frozenset(
+        {Step.ENSURE, Step.VERIFY, Step.READINESS, Step.PAUSE, Step.RESUME, Step.DELETE}
     )
-    created, by_us = yield from create_once(
-        call,
-        lambda: _find(backend, spec),
-        what=f"hub connection {spec.name!r}",
-        attempts=CREATE_ATTEMPTS,
-    )
-    if by_us and spec.slug is not None and created.slug != spec.slug:
-        raise LifecycleError(
-            f"created connection {created.id} got slug {created.slug!r}, not "
-            f"{spec.slug!r}: this hub does not take the requested slug; "
-            f"put {created.slug!r} in the spec or leave the slug out",
-            backend=BACKEND,
+    settings_class: ClassVar[type[HubSettings]] = HubSettings
+    spec_class: ClassVar[type[HubConnectionSpec]] = HubConnectionSpec
+
+    # --- profile hooks ---------------------------------------------------------------
+
+    def api_root(self) -> str:
+        """`{base}/api/v1` (ValueError for an empty base URL: the hub has no default)."""
+        return api_root(self.settings.base_url)
+
+    def auth(self) -> httpx.Auth:
+        """Bearer auth with the token."""
+        return BearerAuth(self.settings.token)
+
+    def error_mapper(self) -> ErrorMapper:
+        """`map_hub_error`."""
+        return map_hub_error
+
+    def scrubbed_secrets(self) -> tuple[str, ...]:
+        """The token."""
+        return (self.settings.token.get_secret_value(),)
+
+    def default_ui_root(self) -> str:
+        """The hub's own server, `{base}` (`base_url` without `/api/v1`)."""
+        return site_root(self.settings.base_url)
+
+    # --- ensure ----------------------------------------------------------------------
+
+    def _by_slug(self, slug: str) -> Flow[HubConnection | None]:
+        try:
+            connection: HubConnection = yield self.get_connection_by_slug(slug)
+        except NotFoundError:
+            return None
+        return connection
+
+    def find_flow(self, spec: HubConnectionSpec) -> Flow[HubConnection | None]:
+        """The connection `spec` identifies (by slug, else name + provider), or None."""
+        if spec.slug is not None:
+            connection = yield from self._by_slug(spec.slug)
+            if connection is not None:
+                return connection
+        first = self.list_connections(search=spec.name, limit=SEARCH_PAGE_SIZE)
+        matches: list[HubConnection] = yield from find_in_pages(first, _same_name(spec))
+        if spec.slug is not None and matches:
+            raise LifecycleError(
+                f"no connection has slug {spec.slug!r}, but {spec.name!r} ({spec.provider}) "
+                f"exists as {_describe(matches)}; use its slug in the spec or rename one",
+                backend=BACKEND,
+            )
+        if len(matches) > 1:
+            raise LifecycleError(
+                f"{len(matches)} connections are named {spec.name!r} with provider "
+                f"{str(spec.provider)!r}: {_describe(matches)}; give the spec a slug",
+                backend=BACKEND,
+            )
+        return matches[0] if matches else None
+
+    def check_kind(self, spec: HubConnectionSpec, live: HubConnection) -> None:
+        """IdentityConflictError when the connection has another provider."""
+        if live.provider != spec.provider:
+            which = f"slug {spec.slug!r}" if spec.slug is not None else f"name {spec.name!r}"
+            raise IdentityConflictError(
+                f"{which} is connection {live.id} with provider "
+                f"{str(live.provider)!r}, not {str(spec.provider)!r}",
+                connection_id=live.id,
+                expected=str(spec.provider),
+                found=str(live.provider),
+                backend=BACKEND,
+            )
+
+    def drift_flow(
+        self, spec: HubConnectionSpec, live: HubConnection, *, resend_secrets: bool
+    ) -> Flow[Drift[HubConnection]]:
+        """Name, visibility, config and credentials to PATCH (GET edit-settings when needed)."""
+        settings: EditSettings | None = None
+        if spec.credentials and not resend_secrets:
+            settings = yield self.get_edit_settings(live.id)
+        return spec.drift(live, edit_settings=settings, resend_secrets=resend_secrets)
+
+    def planned_settings(self, spec: HubConnectionSpec) -> dict[str, Any]:
+        """The create body: name, provider, slug, visibility, config, credentials as `***`."""
+        body: dict[str, Any] = {"name": spec.name, "provider": str(spec.provider)}
+        if spec.slug is not None:
+            body["slug"] = spec.slug
+        if spec.visibility is not None:
+            body["visibility"] = str(spec.visibility)
+        body["config"] = plan_value(spec.config)
+        if spec.credentials:
+            body["credentials"] = dict.fromkeys(spec.credentials, REDACTED)
+        return body
+
+    def create_flow(self, spec: HubConnectionSpec) -> Flow[tuple[HubConnection, bool]]:
+        """(connection, created by us) without ever a duplicate; insist on the requested slug."""
+        call = self.create_connection(
+            name=spec.name,
+            provider=spec.provider,
+            visibility=spec.visibility,
+            credentials=spec.credentials,
+            config=spec.config,
+            slug=spec.slug,
         )
-    return created, by_us
+        created, by_us = yield from create_once(
+            call,
+            lambda: self.find_flow(spec),
+            what=f"hub connection {spec.name!r}",
+            attempts=CREATE_ATTEMPTS,
+        )
+        if by_us and spec.slug is not None and created.slug != spec.slug:
+            raise LifecycleError(
+                f"created connection {created.id} got slug {created.slug!r}, not "
+                f"{spec.slug!r}: this hub does not take the requested slug; "
+                f"put {created.slug!r} in the spec or leave the slug out",
+                connection_id=created.id,
+                backend=BACKEND,
+            )
+        return created, by_us
 
+    def update_call(self, live: HubConnection, patch: Mapping[str, Any]) -> Call[HubConnection]:
+        """PATCH /connections/{id} with the drifted fields."""
+        return self.update_connection(live.id, **patch)
 
-def _reconcile(
-    backend: "HubBackend", connection: HubConnection, spec: HubConnectionSpec
-) -> Flow[tuple[HubConnection, bool]]:
-    """(connection, updated) after PATCHing whatever drifted from `spec`."""
-    changes: dict[str, Any] = {}
-    if connection.name != spec.name:
-        changes["name"] = spec.name
-    if spec.visibility is not None and connection.visibility != spec.visibility:
-        changes["visibility"] = spec.visibility
-    if any(connection.config.get(k, _MISSING) != v for k, v in spec.config.items()):
-        changes["config"] = {**connection.config, **spec.config}
-    if spec.credentials:
-        settings: EditSettings = yield backend.get_edit_settings(connection.id)
-        if settings.unconfigured(list(spec.credentials)):
-            changes["credentials"] = spec.credentials
-    if not changes:
-        return connection, False
-    logger.info("hub connection %s drifted in %s; updating", connection.id, sorted(changes))
-    updated: HubConnection = yield backend.update_connection(connection.id, **changes)
-    return updated, True
+    def info_of(self, live: HubConnection, spec: HubConnectionSpec | None = None) -> ConnectionInfo:
+        """The neutral view; the spec's credentials are scrubbed from `raw` too."""
+        return connection_info(live, hide=spec.secret_values() if spec else ())
 
+    # --- readiness, pause, resume, delete --------------------------------------------
 
-def ensure_flow(
-    backend: "HubBackend", spec: HubConnectionSpec, *, update: bool
-) -> Flow[EnsureResult]:
-    """Find or create the connection `spec` declares, never a duplicate."""
-    found = yield from _find(backend, spec)
-    if found is None:
-        found, created = yield from _create(backend, spec)
-        if created:
-            return EnsureResult(connection=connection_info(found), created=True)
-    updated = False
-    if update:
-        found, updated = yield from _reconcile(backend, found, spec)
-    return EnsureResult(connection=connection_info(found), created=False, updated=updated)
+    def verify_flow(self, connection_id: str) -> Flow[Readiness]:
+        """POST /verify, then map the returned status."""
+        connection: HubConnection = yield self.verify_connection(connection_id)
+        return readiness_of(connection)
 
+    def readiness_flow(self, connection_id: str) -> Flow[Readiness]:
+        """GET the connection and map its status."""
+        connection: HubConnection = yield self.get_connection(connection_id)
+        return readiness_of(connection)
 
-def delete_flow(backend: "HubBackend", connection_id: str, *, missing_ok: bool) -> Flow[bool]:
-    """True when deleted now, False when already gone and `missing_ok`."""
-    call = backend.delete_connection(connection_id)
-    try:
-        yield call
-    except NotFoundError:
-        if missing_ok:
-            return False
-        raise
-    return True
+    def pause_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
+        """POST /disable."""
+        connection: HubConnection = yield self.disable_connection(connection_id)
+        return connection_info(connection)
+
+    def resume_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
+        """POST /reactivate."""
+        connection: HubConnection = yield self.reactivate_connection(connection_id)
+        return connection_info(connection)
+
+    def delete_flow(self, connection_id: str, *, missing_ok: bool) -> Flow[bool]:
+        """DELETE; a 404 gives False when `missing_ok`, NotFoundError otherwise."""
+        return delete_if_present(self.delete_connection(connection_id), missing_ok=missing_ok)

@@ -4,50 +4,44 @@ A backend object holds one account's settings (base URL, credentials,
 timeouts, retry policy) and does no I/O: its methods return `Call`s and flows
 (see `conn_shared.calls`) that `SyncExecutor` / `AsyncExecutor` run. The verbs
 in `conn_shared.lifecycle` check `capabilities` and the spec's class, then call
-the `*_flow` methods below.
+the `*_flow` methods below. `Backend` is generic in its spec class, so mypy
+refuses `ensure_connection(fivetran_backend, faraday_spec)`.
 
 `BaseBackend` holds what every vendor would otherwise write again:
 
 - the constructor (a settings object, or its fields as keywords, not both) and a
   `repr` without secrets;
-- `profile()`, built from the settings plus small hooks: `auth()`, `map_error()`,
-  `default_headers()`, `api_root()`, `scrubbed_secrets()`;
+- `profile()`, built from the settings plus small hooks: `auth()`,
+  `error_mapper()`, `default_headers()`, `api_root()`, `scrubbed_secrets()`;
 - `connection_url()`, from `ui_root()` (the settings' `ui_base_url`, else the
   vendor's `default_ui_root()`);
-- ensure and its dry run, written once as *decide, then apply*: `plan_flow` reads
-  (GETs only) and returns the `ConnectionPlan`; `ensure_flow` makes the same
-  decision and carries it out. A vendor supplies the pieces: `find_flow`,
-  `check_kind`, `drift_flow`, `planned_settings`, `create_flow`, `update_call`,
-  `info_of`;
+- the capability and spec-class checks (`require`, `check_spec`);
+- ensure and its dry run (`plan_flow`, `ensure_flow`), inherited from
+  `conn_shared.backends.ensure`;
 - a default for every other `*_flow` that raises `UnsupportedStepError` without
   sending anything, for the steps a vendor lacks.
 
-Module helpers: `BearerAuth`, `path_id` (one quoting rule for path segments),
-`delete_if_present` (a DELETE whose 404 means "already gone") and `plan_value`
-(a value fit for a plan: secrets replaced by the redacted marker).
+What vendors' calls share on the wire (`BearerAuth`, `path_id`, ...) is in
+`conn_shared.backends.wire`.
 """
 
-import logging
-from abc import ABC, abstractmethod
-from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
+from abc import abstractmethod
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
-from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
-from conn_shared.calls import Call, Flow
-from conn_shared.errors import NotFoundError, SpecMismatchError, UnsupportedStepError
+from conn_shared.backends.ensure import ConnectionSpec, EnsureFlows
+from conn_shared.backends.wire import path_id
+from conn_shared.calls import Flow
+from conn_shared.errors import SpecMismatchError, UnsupportedStepError
 from conn_shared.http import ApiProfile, ErrorMapper, Timeouts
-from conn_shared.redaction import REDACTED, is_secret_key, redact, scrub_values
 from conn_shared.retry import RetryPolicy
 from conn_shared.states import (
     ConnectionInfo,
     ConnectionPlan,
     EnsureResult,
-    FieldChange,
-    PlanAction,
     Readiness,
     Step,
     SyncHandle,
@@ -60,22 +54,11 @@ __all__ = [
     "Backend",
     "BackendSettings",
     "BaseBackend",
-    "BearerAuth",
-    "ConnectionSpec",
-    "Decision",
-    "Drift",
-    "check_limit",
-    "delete_if_present",
-    "path_id",
-    "plan_value",
-    "reveal",
     "sync_step",
     "unsupported_step",
 ]
 
-logger = logging.getLogger("conn_shared.backends")
-
-SpecT = TypeVar("SpecT", bound="ConnectionSpec")
+SpecT = TypeVar("SpecT", bound=ConnectionSpec)
 SpecT_contra = TypeVar("SpecT_contra", contravariant=True)
 SettingsT = TypeVar("SettingsT", bound="BackendSettings")
 LiveT = TypeVar("LiveT")
@@ -102,19 +85,6 @@ class BackendSettings(BaseModel):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     max_connections: int = Field(default=20, ge=1)
     extra_headers: Mapping[str, str] = Field(default_factory=dict, repr=False)
-
-
-class ConnectionSpec(Protocol):
-    """What every vendor's `*ConnectionSpec` offers besides its own fields."""
-
-    @property
-    def connection_name(self) -> str:
-        """The connection's name as the vendor shows it."""
-        ...
-
-    def secret_values(self) -> tuple[str, ...]:
-        """The literal secrets the spec holds; scrubbed from anything it produces."""
-        ...
 
 
 class Backend(Protocol[SpecT_contra]):
@@ -183,66 +153,6 @@ class Backend(Protocol[SpecT_contra]):
         ...
 
 
-class BearerAuth(httpx.Auth):
-    """`Authorization: Bearer <token>` on every request; the token never appears in repr."""
-
-    def __init__(self, token: SecretStr) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Add the header and send the request once."""
-        request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
-        yield request
-
-    def __repr__(self) -> str:
-        return f"BearerAuth(token={REDACTED!r})"
-
-
-def path_id(field: str, value: str) -> str:
-    """`value` quoted as one path segment (`/` included); ValueError naming `field` if empty."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{field}: must be a non-empty string, got {value!r}")
-    return quote(value, safe="")
-
-
-def check_limit(limit: int | None, *, maximum: int = 1000) -> int | None:
-    """`limit` unchanged when None or within 1..`maximum`; ValueError naming it otherwise."""
-    if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= maximum):
-        raise ValueError(f"limit: must be within 1..{maximum}, got {limit!r}")
-    return limit
-
-
-def reveal(value: Any) -> Any:
-    """A deep copy of `value` with every `SecretStr` replaced by its secret, for request bodies.
-
-    Pydantic models become dicts without their None fields. Only request bodies
-    ever hold the result.
-    """
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, BaseModel):
-        return reveal(value.model_dump(mode="python", exclude_none=True))
-    if isinstance(value, Mapping):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [reveal(v) for v in value]
-    return value
-
-
-def delete_if_present(call: Call[Any], *, missing_ok: bool) -> Flow[bool]:
-    """Send a DELETE: True when it deleted, False on a 404 when `missing_ok`.
-
-    Raises NotFoundError on a 404 without `missing_ok`, and whatever else the call raises.
-    """
-    try:
-        yield call
-    except NotFoundError:
-        if missing_ok:
-            return False
-        raise
-    return True
-
-
 def unsupported_step(
     backend: str, capabilities: frozenset[Step], step: Step
 ) -> UnsupportedStepError:
@@ -261,58 +171,7 @@ def sync_step(kind: SyncKind, tables: tuple[TableRef, ...] | None) -> Step:
     return Step.RESYNC if kind is SyncKind.RESYNC else Step.SYNC
 
 
-def plan_value(value: Any, *, secret: bool = False) -> Any:
-    """`value` as a plan may show it: plain JSON, secrets replaced by the marker `***`.
-
-    `secret` hides the whole value; otherwise `SecretStr` values and credential-named
-    keys are hidden at any depth.
-    """
-    if secret or isinstance(value, SecretStr):
-        return REDACTED
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json", exclude_none=True)
-    if isinstance(value, Mapping):
-        return {str(k): plan_value(v, secret=_secret_entry(k, v)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plan_value(v) for v in value]
-    return redact(value)
-
-
-def _secret_entry(key: object, value: object) -> bool:
-    # A flag such as `has_password` names a credential but cannot carry one.
-    if value is None or isinstance(value, bool):
-        return False
-    return isinstance(key, str) and is_secret_key(key)
-
-
-@dataclass(frozen=True)
-class Drift(Generic[LiveT]):
-    """What an update of an existing connection would change.
-
-    Attributes:
-        changes: the plan's field-level diff (secrets only as the redacted marker).
-        patch: the request body (or fields) that makes the change; may hold secrets,
-            so it is never shown.
-        notes: drift that is deliberately left alone, and why.
-        live: a fresher read of the connection made while comparing, if any.
-    """
-
-    changes: tuple[FieldChange, ...] = ()
-    patch: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    notes: tuple[str, ...] = ()
-    live: LiveT | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class Decision(Generic[LiveT]):
-    """What ensure will do: the public plan, the connection found and the patch to send."""
-
-    plan: ConnectionPlan
-    live: LiveT | None = field(default=None, repr=False)
-    patch: Mapping[str, Any] = field(default_factory=dict, repr=False)
-
-
-class BaseBackend(ABC, Generic[SettingsT, SpecT, LiveT]):
+class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
     """What every vendor backend shares; a vendor subclass fills in the hooks.
 
     Build it from a settings object or from the same fields as keyword arguments
@@ -436,131 +295,6 @@ class BaseBackend(ABC, Generic[SettingsT, SpecT, LiveT]):
                 got=type(spec).__name__,
             )
         return cast(SpecT, spec)
-
-    # --- ensure, written once: decide (reads only), then apply --------------------------
-
-    def plan_flow(self, spec: SpecT, *, resend_secrets: bool = False) -> Flow[ConnectionPlan]:
-        """What `ensure_flow(spec, update=True, resend_secrets=...)` would do; sends GETs only.
-
-        Raises at once (before a flow exists) UnsupportedStepError without ENSURE and
-        SpecMismatchError for a spec of another class; while running,
-        IdentityConflictError when the identity names a connection of another kind.
-        """
-        self.require(Step.ENSURE)
-        return self._plan(self.check_spec(spec), resend_secrets=resend_secrets)
-
-    def _plan(self, spec: SpecT, *, resend_secrets: bool) -> Flow[ConnectionPlan]:
-        decision = yield from self._decide(spec, update=True, resend_secrets=resend_secrets)
-        return decision.plan
-
-    def ensure_flow(
-        self, spec: SpecT, *, update: bool, resend_secrets: bool = False
-    ) -> Flow[EnsureResult]:
-        """Find the connection `spec` identifies or create it; never a duplicate.
-
-        With `update`, drifted non-secret settings are changed in place; with
-        `resend_secrets` too, the spec's secret fields are sent again (secrets never
-        count as drift). The decision is `plan_flow`'s; then it is carried out.
-        Raises like `plan_flow`, and the API's errors of the create or update.
-        """
-        self.require(Step.ENSURE)
-        return self._ensure(self.check_spec(spec), update=update, resend_secrets=resend_secrets)
-
-    def _ensure(self, checked: SpecT, *, update: bool, resend_secrets: bool) -> Flow[EnsureResult]:
-        decision = yield from self._decide(checked, update=update, resend_secrets=resend_secrets)
-        live = decision.live
-        if live is None:
-            live, created = yield from self.create_flow(checked)
-            # A lost create's look-up may have found a namesake of another kind.
-            self.check_kind(checked, live)
-            if created:
-                return EnsureResult(connection=self.info_of(live, checked), created=True)
-            # Someone else created it first (a 409): judge it as if it had been found.
-            decision = yield from self._compare(
-                checked, live, update=update, resend_secrets=resend_secrets
-            )
-            live = decision.live
-            assert live is not None  # _compare always keeps the connection it judged
-        if not decision.patch:
-            return EnsureResult(connection=self.info_of(live, checked), created=False)
-        logger.info(
-            "%s connection %s: updating %s",
-            self.name,
-            decision.plan.connection_id,
-            ", ".join(c.field for c in decision.plan.changes),
-        )
-        updated = yield self.update_call(live, decision.patch)
-        return EnsureResult(connection=self.info_of(updated, checked), created=False, updated=True)
-
-    def _decide(self, spec: SpecT, *, update: bool, resend_secrets: bool) -> Flow[Decision[LiveT]]:
-        live = yield from self.find_flow(spec)
-        if live is None:
-            plan = ConnectionPlan(
-                backend=self.name,
-                action=PlanAction.CREATE,
-                name=spec.connection_name,
-                settings=self.planned_settings(spec),
-            )
-            return Decision(plan=self._scrubbed(plan, spec))
-        return (yield from self._compare(spec, live, update=update, resend_secrets=resend_secrets))
-
-    def _compare(
-        self, spec: SpecT, live: LiveT, *, update: bool, resend_secrets: bool
-    ) -> Flow[Decision[LiveT]]:
-        self.check_kind(spec, live)
-        drift: Drift[LiveT] = Drift()
-        if update:
-            drift = yield from self.drift_flow(spec, live, resend_secrets=resend_secrets)
-        current = drift.live if drift.live is not None else live
-        info = self.info_of(current, spec)
-        plan = ConnectionPlan(
-            backend=self.name,
-            action=PlanAction.UPDATE if drift.patch else PlanAction.NONE,
-            name=info.name,
-            connection_id=info.connection_id,
-            changes=drift.changes,
-            notes=drift.notes,
-        )
-        return Decision(plan=self._scrubbed(plan, spec), live=current, patch=drift.patch)
-
-    @staticmethod
-    def _scrubbed(plan: ConnectionPlan, spec: SpecT) -> ConnectionPlan:
-        # Belt and braces: a secret under a key that does not look like one still
-        # never reaches a plan, since the spec knows its own secret values.
-        hidden = spec.secret_values()
-        if not hidden:
-            return plan
-        return ConnectionPlan.model_validate(scrub_values(plan.model_dump(mode="json"), hidden))
-
-    # Hooks of ensure; a backend without ENSURE leaves them raising UnsupportedStepError.
-
-    def find_flow(self, spec: SpecT) -> Flow[LiveT | None]:
-        """The connection `spec` identifies, or None (GETs only)."""
-        raise self.unsupported(Step.ENSURE)
-
-    def check_kind(self, spec: SpecT, live: LiveT) -> None:
-        """Raise IdentityConflictError when `live` is another kind than `spec` asks for."""
-        raise self.unsupported(Step.ENSURE)
-
-    def drift_flow(self, spec: SpecT, live: LiveT, *, resend_secrets: bool) -> Flow[Drift[LiveT]]:
-        """What an update would change in `live` (GETs only)."""
-        raise self.unsupported(Step.ENSURE)
-
-    def planned_settings(self, spec: SpecT) -> dict[str, Any]:
-        """The settings a create would send, secret values as the redacted marker."""
-        raise self.unsupported(Step.ENSURE)
-
-    def create_flow(self, spec: SpecT) -> Flow[tuple[LiveT, bool]]:
-        """Create it without ever a duplicate: `(connection, created by this flow)`."""
-        raise self.unsupported(Step.ENSURE)
-
-    def update_call(self, live: LiveT, patch: Mapping[str, Any]) -> Call[LiveT]:
-        """The request that applies `patch` to `live`."""
-        raise self.unsupported(Step.ENSURE)
-
-    def info_of(self, live: LiveT, spec: SpecT | None = None) -> ConnectionInfo:
-        """The backend-neutral view of `live`; `spec`'s secrets are scrubbed from it."""
-        raise self.unsupported(Step.ENSURE)
 
     # --- the other steps: unsupported unless the vendor overrides them ------------------
 

@@ -44,7 +44,9 @@ from conn_shared import (
     verify_connection,
 )
 from conn_shared.backends import BackendEntry
-from conn_shared.backends.base import BaseBackend, delete_if_present, path_id, plan_value
+from conn_shared.backends.base import BaseBackend
+from conn_shared.backends.ensure import plan_value
+from conn_shared.backends.wire import delete_if_present, path_id
 from conn_shared.calls import Call
 from conn_shared.errors import NotFoundError
 from conn_shared.http import ApiProfile, build_api_error

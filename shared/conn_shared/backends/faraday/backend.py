@@ -60,14 +60,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from conn_shared.backends.base import (
-    BaseBackend,
-    BearerAuth,
-    Drift,
-    delete_if_present,
-    plan_value,
-    sync_step,
-)
+from conn_shared.backends.base import BaseBackend, sync_step
+from conn_shared.backends.ensure import Drift, plan_value
 from conn_shared.backends.faraday.calls import FaradayCalls
 from conn_shared.backends.faraday.errors import map_faraday_error
 from conn_shared.backends.faraday.models import BACKEND, Connection
@@ -79,6 +73,7 @@ from conn_shared.backends.faraday.states import (
     sync_before,
     sync_outcome_of,
 )
+from conn_shared.backends.wire import BearerAuth, delete_if_present
 from conn_shared.calls import NOW, Call, Flow, value_flow
 from conn_shared.create_once import create_once
 from conn_shared.errors import (

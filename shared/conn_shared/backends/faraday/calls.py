@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.base import path_id
 from conn_shared.backends.faraday.models import Connection, Dataset, RotateCredentialsType, Target
+from conn_shared.backends.wire import path_id
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 

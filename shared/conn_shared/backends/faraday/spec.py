@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from conn_shared.backends.base import plan_value
+from conn_shared.backends.ensure import plan_value
 from conn_shared.backends.faraday.models import (
     ConnectionType,
     is_secret_option,

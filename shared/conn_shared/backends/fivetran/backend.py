@@ -49,12 +49,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from conn_shared.backends.base import (
-    BaseBackend,
-    Drift,
-    delete_if_present,
-    plan_value,
-)
+from conn_shared.backends.base import BaseBackend
+from conn_shared.backends.ensure import Drift, plan_value
 from conn_shared.backends.fivetran.calls import FivetranCalls
 from conn_shared.backends.fivetran.errors import map_fivetran_error
 from conn_shared.backends.fivetran.models import BACKEND, Connection, ScheduleType
@@ -67,6 +63,7 @@ from conn_shared.backends.fivetran.states import (
     sync_marker,
     sync_outcome_of,
 )
+from conn_shared.backends.wire import delete_if_present
 from conn_shared.calls import NOW, Call, Flow
 from conn_shared.create_once import create_once
 from conn_shared.errors import ConnectionPausedError, IdentityConflictError

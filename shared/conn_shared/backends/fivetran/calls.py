@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.base import check_limit, path_id, reveal
 from conn_shared.backends.fivetran.models import (
     PERSISTENT_PATCH_FIELDS,
     ActionResult,
@@ -29,6 +28,7 @@ from conn_shared.backends.fivetran.models import (
     ConnectionState,
 )
 from conn_shared.backends.fivetran.spec import check_schedule
+from conn_shared.backends.wire import check_limit, path_id, reveal
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 

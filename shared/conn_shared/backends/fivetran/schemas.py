@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.base import check_limit, path_id
 from conn_shared.backends.fivetran.calls import (
     ACCEPT_V1,
     action_of,
@@ -27,6 +26,7 @@ from conn_shared.backends.fivetran.models import (
     Fingerprint,
     StandardConfig,
 )
+from conn_shared.backends.wire import check_limit, path_id
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from conn_shared.backends.base import plan_value
+from conn_shared.backends.ensure import plan_value
 from conn_shared.backends.fivetran.models import ConnectCardConfig, Connection
 from conn_shared.redaction import REDACTED, is_secret_key, redact
 from conn_shared.states import FieldChange

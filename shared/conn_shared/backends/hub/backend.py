@@ -46,13 +46,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from conn_shared.backends.base import (
-    BaseBackend,
-    BearerAuth,
-    Drift,
-    delete_if_present,
-    plan_value,
-)
+from conn_shared.backends.base import BaseBackend
+from conn_shared.backends.ensure import Drift, plan_value
 from conn_shared.backends.hub.browse import HubBrowseCalls
 from conn_shared.backends.hub.calls import HubCalls
 from conn_shared.backends.hub.errors import map_hub_error
@@ -60,6 +55,7 @@ from conn_shared.backends.hub.models import BACKEND, EditSettings, HubConnection
 from conn_shared.backends.hub.settings import HubSettings, api_root, site_root
 from conn_shared.backends.hub.spec import HubConnectionSpec
 from conn_shared.backends.hub.states import connection_info, readiness_of
+from conn_shared.backends.wire import BearerAuth, delete_if_present
 from conn_shared.calls import Call, Flow
 from conn_shared.create_once import create_once
 from conn_shared.errors import IdentityConflictError, LifecycleError, NotFoundError

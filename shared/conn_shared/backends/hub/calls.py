@@ -23,7 +23,6 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from conn_shared.backends.base import check_limit, path_id, reveal
 from conn_shared.backends.hub.models import (
     EditSettings,
     HubConnection,
@@ -31,6 +30,7 @@ from conn_shared.backends.hub.models import (
     Provider,
     Visibility,
 )
+from conn_shared.backends.wire import check_limit, path_id, reveal
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 

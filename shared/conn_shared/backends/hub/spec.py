@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from conn_shared.backends.base import Drift, plan_value
+from conn_shared.backends.ensure import Drift, plan_value
 from conn_shared.backends.hub.models import (
     EditSettings,
     HubConnection,

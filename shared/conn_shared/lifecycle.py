@@ -204,10 +204,12 @@ def wait_until_ready(
         progress,
         on_failure=lambda r, why: ConnectionFailedError(
             f"connection {connection_id} failed: {why or 'no reason given'}",
+            connection_id=connection_id,
             backend=backend.name,
         ),
         on_timeout=lambda r, why: WaitTimeoutError(
             f"connection {connection_id} not ready: {why} ({_last(r.state.value, r.reason)})",
+            connection_id=connection_id,
             backend=backend.name,
         ),
     )
@@ -233,10 +235,13 @@ def wait_for_sync(
         policy or WaitPolicy(),
         progress,
         on_failure=lambda o, why: SyncFailedError(
-            f"{what} failed: {why or 'no reason given'}", backend=backend.name
+            f"{what} failed: {why or 'no reason given'}",
+            connection_id=handle.connection_id,
+            backend=backend.name,
         ),
         on_timeout=lambda o, why: WaitTimeoutError(
             f"{what} not finished: {why} ({_last(o.state.value, o.reason)})",
+            connection_id=handle.connection_id,
             backend=backend.name,
         ),
     )

@@ -6,6 +6,7 @@ a secret, not even one it would resend. A spec whose identity names a connection
 of another kind is an IdentityConflictError on every backend, with nothing written.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -136,17 +137,15 @@ def test_a_rotated_secret_is_sent_only_when_asked(
     assert _writes(sim, name) == before + 1  # one update carrying the secrets
 
 
-def _another_kind(name: str, existing: dict[str, Any]) -> Any:
-    """A spec with the same identity as `make_spec(name)` but of another kind."""
-    spec = make_spec(name)
-    if name == "fivetran":
-        return spec.model_copy(update={"service": "mysql"})
-    if name == "faraday":
-        return spec.model_copy(update={"options": {**spec.options, "type": "snowflake"}})
-    # The hub identifies by slug across providers; by name only within one provider.
-    return spec.model_copy(update={"provider": "mlflow", "slug": existing["slug"]})
-
-
+#: A spec with the identity of `make_spec(name)` but of another kind: (spec, existing raw) -> spec.
+#: The hub identifies by slug across providers, by name only within one provider.
+ANOTHER_KIND: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
+    "fivetran": lambda spec, _: spec.model_copy(update={"service": "mysql"}),
+    "faraday": lambda spec, _: spec.model_copy(
+        update={"options": {**spec.options, "type": "snowflake"}}
+    ),
+    "hub": lambda spec, raw: spec.model_copy(update={"provider": "mlflow", "slug": raw["slug"]}),
+}
 EXPECTED_KIND = {
     "fivetran": ("mysql", "postgres"),
     "faraday": ("snowflake", "postgres"),
@@ -170,7 +169,7 @@ def test_a_namesake_of_another_kind_is_an_identity_conflict(
     writes = _writes(sim, name)
 
     with pytest.raises(IdentityConflictError, match=existing.connection_id) as caught:
-        driver.run(verb(driver.backend, _another_kind(name, existing.raw)))
+        driver.run(verb(driver.backend, ANOTHER_KIND[name](make_spec(name), existing.raw)))
 
     assert caught.value.connection_id == existing.connection_id
     assert (caught.value.expected, caught.value.found) == EXPECTED_KIND[name]

@@ -142,6 +142,7 @@ class HubBackend(
             raise LifecycleError(
                 f"no connection has slug {spec.slug!r}, but {spec.name!r} ({spec.provider}) "
                 f"exists as {_describe(matches)}; use its slug in the spec or rename one",
+                connection_id=matches[0].id if len(matches) == 1 else None,
                 backend=BACKEND,
             )
         if len(matches) > 1:

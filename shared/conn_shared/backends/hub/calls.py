@@ -45,13 +45,14 @@ __all__ = [
     "connection_path",
 ]
 
+NAME_MAX = 255
+SORT_FIELDS = ("name", "created_at", "updated_at", "last_verified_at", "status", "provider")
+SORT_DIRECTIONS = ("asc", "desc")
+
 
 def connection_path(connection_id: str, *suffix: str) -> str:
     """`/connections/{id}[/suffix...]` with the id quoted; an empty id is a ValueError."""
     return "/".join(("/connections", path_id("connection_id", connection_id), *suffix))
-
-
-NAME_MAX = 255
 
 
 def check_choice(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -69,10 +70,6 @@ def check_name(name: str) -> None:
 def check_visibility(visibility: str | None) -> None:
     """ValueError unless `visibility` is None or a documented value (private, global)."""
     check_choice("visibility", visibility, tuple(sorted(Visibility.known)))
-
-
-SORT_FIELDS = ("name", "created_at", "updated_at", "last_verified_at", "status", "provider")
-SORT_DIRECTIONS = ("asc", "desc")
 
 
 def _connection(response: httpx.Response) -> HubConnection:

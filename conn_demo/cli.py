@@ -18,26 +18,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conn_shared.backends.base import Backend
-from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
-from conn_shared.backends.faraday_models import FaradayConnectionSpec
-from conn_shared.backends.fivetran import FivetranBackend
-from conn_shared.backends.fivetran_api import FivetranSettings
-from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
-from conn_shared.backends.hub import HubBackend
-from conn_shared.backends.hub_api import HubSettings
-from conn_shared.backends.hub_models import HubConnectionSpec
-from conn_shared.calls import Flow
-from conn_shared.errors import ConnError, UnsupportedStepError
-from conn_shared.executors import SyncExecutor
-from conn_shared.lifecycle import (
+from conn_shared import (
+    Backend,
+    ConnError,
     EnsureResult,
+    FaradayConnectionSpec,
+    FivetranConnectionSpec,
+    Flow,
+    HubConnectionSpec,
     Readiness,
     ReadinessState,
+    RetryPolicy,
     Step,
+    SyncExecutor,
     SyncHandle,
     SyncOutcome,
     SyncState,
+    UnsupportedStepError,
+    WaitPolicy,
+    backend_entry,
     delete_connection,
     ensure_connection,
     pause_connection,
@@ -48,11 +47,9 @@ from conn_shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
-from conn_shared.retry import RetryPolicy
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import SimCredentials
 from conn_shared.sim.server import SimServer
-from conn_shared.waiting import WaitPolicy
 
 __all__ = ["CASES", "BackendCase", "StepResult", "build_backend", "main", "run_lifecycle"]
 
@@ -116,31 +113,21 @@ CASES: dict[str, BackendCase] = {
 }
 
 
-def build_backend(name: str, server: SimServer, credentials: SimCredentials) -> Backend:
-    """A client backend of the given kind pointed at `server`, with demo-friendly retries."""
-    retry = RetryPolicy(backoff_initial=0.05, backoff_max=0.5, deadline=30)
-    if name == "fivetran":
-        return FivetranBackend(
-            FivetranSettings(
-                api_key=credentials.fivetran_api_key,
-                api_secret=credentials.fivetran_api_secret,
-                base_url=server.base_url("fivetran"),
-                retry=retry,
-            )
-        )
-    if name == "faraday":
-        return FaradayBackend(
-            FaradaySettings(
-                api_key=credentials.faraday_api_key,
-                base_url=server.base_url("faraday"),
-                retry=retry,
-            )
-        )
-    if name == "hub":
-        return HubBackend(
-            HubSettings(token=credentials.hub_token, base_url=server.base_url("hub"), retry=retry)
-        )
-    raise ValueError(f"backend: unknown {name!r}; expected one of {sorted(CASES)}")
+def build_backend(name: str, server: SimServer, credentials: SimCredentials) -> Backend[Any]:
+    """A client backend of the given kind pointed at `server`, with demo-friendly retries.
+
+    The backend comes from the registry; the simulator's credentials for it are the
+    ones named like its settings' fields (`api_key`, `api_secret`, `token`).
+    Raises ValueError naming the registered backends for an unknown `name`.
+    """
+    entry = backend_entry(name)
+    accepted = credentials.as_dict()[name]
+    secrets = {k: v for k, v in accepted.items() if k in entry.settings_class.model_fields}
+    return entry.build(
+        base_url=server.base_url(name),
+        retry=RetryPolicy(backoff_initial=0.05, backoff_max=0.5, deadline=30),
+        **secrets,
+    )
 
 
 @dataclass
@@ -157,7 +144,7 @@ class StepResult:
 
 @dataclass
 class _Run:
-    backend: Backend
+    backend: Backend[Any]
     spec: Any
     connection_id: str | None = None
     handle: SyncHandle | None = None
@@ -264,7 +251,7 @@ _STEPS: Sequence[
 
 
 def run_lifecycle(
-    backend: Backend,
+    backend: Backend[Any],
     spec: Any,
     executor: SyncExecutor,
     *,

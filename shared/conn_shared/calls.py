@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-__all__ = ["NOW", "Call", "Flow", "Instruction", "Now", "Sleep", "call_flow"]
+__all__ = ["NOW", "Call", "Flow", "Instruction", "Now", "Sleep", "call_flow", "value_flow"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -98,3 +98,10 @@ def call_flow(call: Call[T]) -> Flow[T]:
     """A flow of exactly one call, for APIs that take flows."""
     result: T = yield call
     return result
+
+
+def value_flow(value: T) -> Flow[T]:
+    """A flow that sends nothing and returns `value`, where an API wants a flow but
+    everything needed is already known."""
+    return value
+    yield  # unreachable: its presence makes this function a generator

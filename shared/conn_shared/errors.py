@@ -15,6 +15,7 @@
     ├── UnexpectedResponseError    a success status whose body we could not parse
     ├── UnsupportedStepError       the backend lacks a lifecycle step (raised before any request)
     ├── SpecMismatchError          a spec of another backend's class (also a TypeError)
+    ├── UnknownBackendError        no backend has that name (also a ValueError)
     └── LifecycleError             the connection reached a state the caller did not want
         ├── ConnectionFailedError  readiness ended in `failed`
         ├── ConnectionPausedError  the connection is paused (or disabled): nothing will run
@@ -59,6 +60,7 @@ __all__ = [
     "SyncFailedError",
     "SyncRescheduledError",
     "UnexpectedResponseError",
+    "UnknownBackendError",
     "UnsupportedStepError",
     "WaitTimeoutError",
     "api_error_class",
@@ -299,6 +301,17 @@ class SpecMismatchError(ConnError, TypeError):
         super().__init__(
             f"spec: the {backend} backend takes a {expected}, got {got}", backend=backend
         )
+
+
+class UnknownBackendError(ConnError, ValueError):
+    """No registered backend has this name; `known` lists the names there are."""
+
+    json_fields = ("name", "known")
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        self.name = name
+        self.known = known
+        super().__init__(f"backend: unknown {name!r}; expected one of {', '.join(known)}")
 
 
 class LifecycleError(ConnError):

@@ -13,27 +13,40 @@ hands back a flow (see `conn_shared.calls`) for a sync or async executor to run:
         handle = executor.run(trigger_sync(backend, ensured.connection.connection_id))
         outcome = executor.run(wait_for_sync(backend, handle))
 
-Normalized results (`Readiness`, `SyncHandle`, `SyncOutcome`, `ConnectionInfo`)
-are plain-JSON pydantic models; each keeps the vendor's own object, with
-secrets redacted, in `raw`.
+`plan_connection` is the dry run of ensure: reads only, and a `ConnectionPlan`
+saying what ensure would create or change. The results (`Readiness`,
+`SyncHandle`, `SyncOutcome`, `ConnectionInfo`, ...) live in `conn_shared.states`:
+plain-JSON pydantic models, each keeping the vendor's own object, with secrets
+redacted, in `raw`.
 """
 
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from conn_shared.backends.base import Backend, unsupported_step
 from conn_shared.calls import Flow
 from conn_shared.errors import (
     ConnectionFailedError,
     ConnectionPausedError,
     LifecycleError,
+    SpecMismatchError,
     SyncFailedError,
     SyncRescheduledError,
-    UnsupportedStepError,
     WaitTimeoutError,
+)
+from conn_shared.states import (
+    ConnectionInfo,
+    ConnectionPlan,
+    EnsureResult,
+    Readiness,
+    ReadinessState,
+    Step,
+    SyncHandle,
+    SyncKind,
+    SyncOutcome,
+    SyncState,
+    TableRef,
 )
 from conn_shared.waiting import (
     Finished,
@@ -46,25 +59,14 @@ from conn_shared.waiting import (
     poll_until,
 )
 
-if TYPE_CHECKING:
-    from conn_shared.backends.base import Backend
-
 __all__ = [
-    "ConnectionInfo",
-    "EnsureResult",
-    "Readiness",
-    "ReadinessState",
-    "Step",
-    "SyncHandle",
-    "SyncKind",
-    "SyncOutcome",
-    "SyncState",
-    "TableRef",
+    "check_spec",
     "delete_connection",
     "ensure_connection",
     "get_readiness",
     "get_sync_outcome",
     "pause_connection",
+    "plan_connection",
     "require",
     "resume_connection",
     "trigger_resync",
@@ -75,150 +77,75 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+SpecT = TypeVar("SpecT")
 
 
-class Step(str, Enum):
-    """A lifecycle step a backend may or may not support."""
-
-    ENSURE = "ensure"
-    VERIFY = "verify"
-    READINESS = "readiness"
-    SYNC = "sync"
-    RESYNC = "resync"
-    RESYNC_TABLES = "resync_tables"
-    SYNC_OUTCOME = "sync_outcome"
-    PAUSE = "pause"
-    RESUME = "resume"
-    DELETE = "delete"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ConnectionInfo(_Model):
-    """A connection as every backend can describe it; `raw` is the vendor object, redacted."""
-
-    backend: str
-    connection_id: str
-    name: str | None = None
-    paused: bool | None = None
-    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
-
-
-class EnsureResult(_Model):
-    """What `ensure_connection` did: found or created, and whether it updated drifted config."""
-
-    connection: ConnectionInfo
-    created: bool
-    updated: bool = False
-
-
-class ReadinessState(str, Enum):
-    """Normalized readiness of a connection."""
-
-    PENDING = "pending"
-    READY = "ready"
-    FAILED = "failed"
-
-
-class Readiness(_Model):
-    """Whether a connection can be used, and if it failed, why."""
-
-    backend: str
-    connection_id: str
-    state: ReadinessState
-    reason: str | None = None
-    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
-
-
-class SyncKind(str, Enum):
-    """A normal incremental sync, or a resync (historical / rebuild)."""
-
-    SYNC = "sync"
-    RESYNC = "resync"
-
-
-class TableRef(_Model):
-    """One table to resync: its schema (source namespace) and table name."""
-
-    schema_name: str = Field(alias="schema")
-    table: str
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-class SyncHandle(_Model):
-    """A sync that was asked for, with the state observed before asking.
-
-    `before` holds the backend's markers (e.g. Fivetran's succeeded_at/failed_at)
-    that tell a finished sync from an earlier one; it is plain JSON so the handle
-    can travel through XCom, trigger payloads and Dagster cursors.
-    """
-
-    backend: str
-    connection_id: str
-    kind: SyncKind
-    requested_at: datetime
-    before: dict[str, Any] = Field(default_factory=dict)
-    tables: tuple[TableRef, ...] | None = None
-
-
-class SyncState(str, Enum):
-    """Normalized state of a requested sync."""
-
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    RESCHEDULED = "rescheduled"
-
-
-class SyncOutcome(_Model):
-    """Where a requested sync stands; `rescheduled_until` is set when the vendor postponed it."""
-
-    backend: str
-    connection_id: str
-    state: SyncState
-    reason: str | None = None
-    rescheduled_until: datetime | None = None
-    finished_at: datetime | None = None
-    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
-
-
-def require(backend: "Backend", step: Step) -> None:
+def require(backend: Backend[Any], step: Step) -> None:
     """Raise UnsupportedStepError unless `backend` declares `step`."""
     if step not in backend.capabilities:
-        raise UnsupportedStepError(
-            backend=backend.name,
-            step=step.value,
-            supported=tuple(s.value for s in Step if s in backend.capabilities),
+        raise unsupported_step(backend.name, backend.capabilities, step)
+
+
+def check_spec(backend: Backend[SpecT], spec: SpecT) -> SpecT:
+    """`spec` when it is of `backend.spec_class`; SpecMismatchError naming that class otherwise."""
+    if not isinstance(spec, backend.spec_class):
+        raise SpecMismatchError(
+            backend=backend.name, expected=backend.spec_class.__name__, got=type(spec).__name__
         )
+    return spec
 
 
-def ensure_connection(backend: "Backend", spec: Any, *, update: bool = True) -> Flow[EnsureResult]:
+def ensure_connection(
+    backend: Backend[SpecT], spec: SpecT, *, update: bool = True, resend_secrets: bool = False
+) -> Flow[EnsureResult]:
     """Get the connection `spec` identifies, creating it if absent; never a duplicate.
 
     With `update`, a connection whose non-secret settings drifted from `spec` is
-    updated in place. A create whose response was lost is found again, not repeated.
+    updated in place. Secrets never count as drift: `resend_secrets` sends the
+    spec's secret fields again (a rotated password, a new key). A create whose
+    response was lost is found again, not repeated. Ensure is `plan_connection`'s
+    decision, carried out.
+
+    Raises (before any request) UnsupportedStepError, SpecMismatchError for a spec
+    of another backend's class; while running, IdentityConflictError when the
+    identity names a connection of another kind, and the API's errors.
     """
     require(backend, Step.ENSURE)
-    return backend.ensure_flow(spec, update=update)
+    check_spec(backend, spec)
+    return backend.ensure_flow(spec, update=update, resend_secrets=resend_secrets)
 
 
-def verify_connection(backend: "Backend", connection_id: str) -> Flow[Readiness]:
+def plan_connection(
+    backend: Backend[SpecT], spec: SpecT, *, resend_secrets: bool = False
+) -> Flow[ConnectionPlan]:
+    """What `ensure_connection(backend, spec, resend_secrets=...)` would do; a dry run.
+
+    Sends reads only (GET), never a write. The plan says `create` (with the
+    settings the create would send), `update` (a field-level diff of the
+    non-secret settings, plus the secret fields `resend_secrets` would send, their
+    values redacted) or `none`. No secret value ever appears in a plan.
+
+    Raises the same errors as `ensure_connection`, before any write.
+    """
+    require(backend, Step.ENSURE)
+    check_spec(backend, spec)
+    return backend.plan_flow(spec, resend_secrets=resend_secrets)
+
+
+def verify_connection(backend: Backend[Any], connection_id: str) -> Flow[Readiness]:
     """Run the vendor's setup tests / verification and report the resulting readiness."""
     require(backend, Step.VERIFY)
     return backend.verify_flow(connection_id)
 
 
-def get_readiness(backend: "Backend", connection_id: str) -> Flow[Readiness]:
+def get_readiness(backend: Backend[Any], connection_id: str) -> Flow[Readiness]:
     """Read the connection's readiness once."""
     require(backend, Step.READINESS)
     return backend.readiness_flow(connection_id)
 
 
 def trigger_sync(
-    backend: "Backend", connection_id: str, *, force: bool = False
+    backend: Backend[Any], connection_id: str, *, force: bool = False
 ) -> Flow[SyncHandle]:
     """Ask for an incremental sync (`force` restarts one already running, where supported)."""
     require(backend, Step.SYNC)
@@ -226,7 +153,7 @@ def trigger_sync(
 
 
 def trigger_resync(
-    backend: "Backend", connection_id: str, *, tables: Sequence[TableRef] | None = None
+    backend: Backend[Any], connection_id: str, *, tables: Sequence[TableRef] | None = None
 ) -> Flow[SyncHandle]:
     """Ask for a historical resync of the whole connection, or of `tables` only."""
     require(backend, Step.RESYNC_TABLES if tables else Step.RESYNC)
@@ -238,27 +165,27 @@ def trigger_resync(
     )
 
 
-def get_sync_outcome(backend: "Backend", handle: SyncHandle) -> Flow[SyncOutcome]:
+def get_sync_outcome(backend: Backend[Any], handle: SyncHandle) -> Flow[SyncOutcome]:
     """Read where the sync behind `handle` stands, once."""
     require(backend, Step.SYNC_OUTCOME)
     _check_handle(backend, handle)
     return backend.sync_outcome_flow(handle)
 
 
-def pause_connection(backend: "Backend", connection_id: str) -> Flow[ConnectionInfo]:
+def pause_connection(backend: Backend[Any], connection_id: str) -> Flow[ConnectionInfo]:
     """Stop scheduled syncs (Fivetran pause, hub disable, ...)."""
     require(backend, Step.PAUSE)
     return backend.pause_flow(connection_id)
 
 
-def resume_connection(backend: "Backend", connection_id: str) -> Flow[ConnectionInfo]:
+def resume_connection(backend: Backend[Any], connection_id: str) -> Flow[ConnectionInfo]:
     """Undo `pause_connection`."""
     require(backend, Step.RESUME)
     return backend.resume_flow(connection_id)
 
 
 def delete_connection(
-    backend: "Backend", connection_id: str, *, missing_ok: bool = True
+    backend: Backend[Any], connection_id: str, *, missing_ok: bool = True
 ) -> Flow[bool]:
     """Delete the connection, refusing (ConnectionInUseError) while others still use it.
 
@@ -272,7 +199,7 @@ def delete_connection(
 
 
 def wait_until_ready(
-    backend: "Backend",
+    backend: Backend[Any],
     connection_id: str,
     *,
     policy: WaitPolicy | None = None,
@@ -311,7 +238,7 @@ def wait_until_ready(
 
 
 def wait_for_sync(
-    backend: "Backend",
+    backend: Backend[Any],
     handle: SyncHandle,
     *,
     policy: WaitPolicy | None = None,
@@ -393,7 +320,7 @@ def _last(state: str, reason: str | None) -> str:
     return f"last state {state}: {reason}" if reason else f"last state {state}"
 
 
-def _check_handle(backend: "Backend", handle: SyncHandle) -> None:
+def _check_handle(backend: Backend[Any], handle: SyncHandle) -> None:
     if handle.backend != backend.name:
         raise ValueError(f"handle: belongs to backend {handle.backend!r}, not {backend.name!r}")
 

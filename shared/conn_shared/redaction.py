@@ -7,10 +7,10 @@ secret values known to a client (API keys) can be scrubbed from text as well.
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["REDACTED", "is_secret_key", "redact", "scrub"]
+__all__ = ["REDACTED", "is_secret_key", "redact", "scrub", "scrub_values"]
 
 REDACTED = "***"
 
@@ -68,3 +68,14 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def scrub_values(value: Any, secrets: Sequence[str]) -> Any:
+    """A deep copy of `value` (JSON-like) with `scrub` applied to every string in it."""
+    if not secrets:
+        return value
+    if isinstance(value, Mapping):
+        return {k: scrub_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_values(v, secrets) for v in value]
+    return scrub(value, secrets) if isinstance(value, str) else value

@@ -9,25 +9,29 @@ real (and recorded), so retries and Retry-After waits really happen.
 
 import asyncio
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
-from conn_shared.backends.base import Backend
-from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
-from conn_shared.backends.faraday_models import FaradayConnectionSpec
-from conn_shared.backends.fivetran import FivetranBackend, FivetranSettings
-from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
-from conn_shared.backends.hub import HubBackend, HubSettings
-from conn_shared.backends.hub_models import HubConnectionSpec
-from conn_shared.calls import Call, Flow
-from conn_shared.executors import AsyncExecutor, ExecutorStats, SyncExecutor
-from conn_shared.retry import RetryPolicy
+from conn_shared import (
+    AsyncExecutor,
+    Backend,
+    Call,
+    FaradayConnectionSpec,
+    FivetranConnectionSpec,
+    Flow,
+    HubConnectionSpec,
+    RetryPolicy,
+    SyncExecutor,
+    WaitPolicy,
+    backend_entry,
+    backend_names,
+)
+from conn_shared.executors import ExecutorStats
 from conn_shared.sim.server import SimServer
-from conn_shared.waiting import WaitPolicy
 from tests.integration.audit import SpecAudit
 
 __all__ = [
@@ -46,7 +50,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-BACKENDS = ("fivetran", "faraday", "hub")
+BACKENDS = backend_names()
 MODES = ("sync", "async")
 
 #: Route templates as the simulator counts them (`SimServer.count`).
@@ -74,35 +78,72 @@ def make_backend(
     key: str | None = None,
     secret: str | None = None,
     retry: RetryPolicy = FAST_RETRY,
-) -> Backend:
-    """A client backend pointed at `server`; `key`/`secret` replace the accepted credentials."""
-    creds = server.credentials
-    if name == "fivetran":
-        return FivetranBackend(
-            FivetranSettings(
-                api_key=SecretStr(key or creds.fivetran_api_key),
-                api_secret=SecretStr(secret or creds.fivetran_api_secret),
-                base_url=server.base_url("fivetran"),
-                retry=retry,
-            )
-        )
-    if name == "faraday":
-        return FaradayBackend(
-            FaradaySettings(
-                api_key=SecretStr(key or creds.faraday_api_key),
-                base_url=server.base_url("faraday"),
-                retry=retry,
-            )
-        )
-    if name == "hub":
-        return HubBackend(
-            HubSettings(
-                token=SecretStr(key or creds.hub_token),
-                base_url=server.base_url("hub"),
-                retry=retry,
-            )
-        )
-    raise ValueError(f"backend: unknown {name!r}")
+) -> Backend[Any]:
+    """A client backend from the registry, pointed at `server`.
+
+    Its credentials are the simulator's accepted ones named like the settings' fields
+    (`api_key`, `api_secret`, `token`); `key` replaces the first, `secret` the second.
+    """
+    entry = backend_entry(name)
+    accepted = server.credentials.as_dict()[name]
+    fields = {k: v for k, v in accepted.items() if k in entry.settings_class.model_fields}
+    names = list(fields)
+    for value, field in ((key, names[0]), (secret, names[1] if len(names) > 1 else None)):
+        if value is not None and field is not None:
+            fields[field] = value
+    return entry.build(base_url=server.base_url(name), retry=retry, **fields)
+
+
+def _fivetran_spec(label: str, host: str, password: str, extra: dict[str, Any]) -> Any:
+    return FivetranConnectionSpec(
+        group_id="it_group",
+        service="postgres",
+        schema_name=label,
+        config={
+            "host": host,
+            "port": 5432,
+            "database": "shop",
+            "user": "loader",
+            "password": password,
+            "update_method": "XMIN",
+            **extra,
+        },
+        run_setup_tests=True,
+    )
+
+
+def _faraday_spec(label: str, host: str, password: str, extra: dict[str, Any]) -> Any:
+    return FaradayConnectionSpec(
+        name=label,
+        options={
+            "type": "postgres",
+            "host": host,
+            "port": 5432,
+            "database": "shop",
+            "schema": "public",
+            "user": "loader",
+            "password": password,
+            **extra,
+        },
+    )
+
+
+def _hub_spec(label: str, host: str, password: str, extra: dict[str, Any]) -> Any:
+    return HubConnectionSpec(
+        name=label,
+        provider="postgres",
+        visibility="private",
+        config={"host": host, "port": 5432, "database": "shop", **extra},
+        credentials={"username": SecretStr("loader"), "password": SecretStr(password)},
+    )
+
+
+#: A postgres connection spec per backend: (label, host, password, extra) -> spec.
+SPEC_BUILDERS: dict[str, Callable[[str, str, str, dict[str, Any]], Any]] = {
+    "fivetran": _fivetran_spec,
+    "faraday": _faraday_spec,
+    "hub": _hub_spec,
+}
 
 
 def make_spec(
@@ -119,45 +160,9 @@ def make_spec(
     "fail" fails setup tests, the build or the verification); `extra` is merged into
     Fivetran's config, Faraday's options or the hub's config.
     """
-    if name == "fivetran":
-        return FivetranConnectionSpec(
-            group_id="it_group",
-            service="postgres",
-            schema_name=label,
-            config={
-                "host": host,
-                "port": 5432,
-                "database": "shop",
-                "user": "loader",
-                "password": password,
-                "update_method": "XMIN",
-                **(extra or {}),
-            },
-            run_setup_tests=True,
-        )
-    if name == "faraday":
-        return FaradayConnectionSpec(
-            name=label,
-            options={
-                "type": "postgres",
-                "host": host,
-                "port": 5432,
-                "database": "shop",
-                "schema": "public",
-                "user": "loader",
-                "password": password,
-                **(extra or {}),
-            },
-        )
-    if name == "hub":
-        return HubConnectionSpec(
-            name=label,
-            provider="postgres",
-            visibility="private",
-            config={"host": host, "port": 5432, "database": "shop", **(extra or {})},
-            credentials={"username": SecretStr("loader"), "password": SecretStr(password)},
-        )
-    raise ValueError(f"backend: unknown {name!r}")
+    spec = SPEC_BUILDERS[backend_entry(name).name](label, host, password, extra or {})
+    assert isinstance(spec, backend_entry(name).spec_class)
+    return spec
 
 
 def connection_ids(server: SimServer, name: str) -> list[str]:
@@ -176,7 +181,7 @@ def requests_total(server: SimServer) -> int:
 class Driver:
     """One executor, sync or async, whose `run`/`call` look synchronous to the test."""
 
-    def __init__(self, mode: str, backend: Backend, server: SimServer) -> None:
+    def __init__(self, mode: str, backend: Backend[Any], server: SimServer) -> None:
         if mode not in MODES:
             raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
         self.mode = mode

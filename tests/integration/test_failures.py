@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conn_shared import ReadinessState, Step, SyncState
 from conn_shared.errors import (
     ApiError,
     AuthenticationError,
@@ -19,9 +20,6 @@ from conn_shared.errors import (
     WaitTimeoutError,
 )
 from conn_shared.lifecycle import (
-    ReadinessState,
-    Step,
-    SyncState,
     delete_connection,
     ensure_connection,
     pause_connection,

@@ -4,10 +4,8 @@ duplicated. Every fault comes from the simulator's fault plan or rate limiter.
 
 import pytest
 
+from conn_shared import ReadinessState, Step, SyncState
 from conn_shared.lifecycle import (
-    ReadinessState,
-    Step,
-    SyncState,
     delete_connection,
     ensure_connection,
     get_readiness,

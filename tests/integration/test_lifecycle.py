@@ -11,14 +11,10 @@ from typing import Any
 
 import pytest
 
+from conn_shared import ReadinessState, Step, SyncHandle, SyncKind, SyncState
 from conn_shared.calls import Flow
 from conn_shared.errors import UnsupportedStepError
 from conn_shared.lifecycle import (
-    ReadinessState,
-    Step,
-    SyncHandle,
-    SyncKind,
-    SyncState,
     delete_connection,
     ensure_connection,
     get_readiness,

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from conn_shared import Step
 from conn_shared.errors import ConnError
 from conn_shared.lifecycle import (
-    Step,
     delete_connection,
     ensure_connection,
     get_readiness,

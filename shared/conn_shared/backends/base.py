@@ -1,22 +1,46 @@
-"""What every backend module provides, and the settings they share.
+"""The seam between the lifecycle and the vendors: the `Backend` protocol and `BaseBackend`.
 
 A backend object holds one account's settings (base URL, credentials,
 timeouts, retry policy) and does no I/O: its methods return `Call`s and flows
-(see `conn_shared.calls`) that `SyncExecutor` / `AsyncExecutor` run. The lifecycle
-verbs in `conn_shared.lifecycle` check `capabilities` and then call the `*_flow`
-methods below; each backend documents how it maps its vendor's states onto
-`Readiness` and `SyncOutcome`.
+(see `conn_shared.calls`) that `SyncExecutor` / `AsyncExecutor` run. The verbs
+in `conn_shared.lifecycle` check `capabilities` and the spec's class, then call
+the `*_flow` methods below. `Backend` is generic in its spec class, so mypy
+refuses `ensure_connection(fivetran_backend, faraday_spec)`.
+
+`BaseBackend` holds what every vendor would otherwise write again:
+
+- the constructor (a settings object, or its fields as keywords, not both) and a
+  `repr` without secrets;
+- `profile()`, built from the settings plus small hooks: `auth()`,
+  `error_mapper()`, `default_headers()`, `api_root()`, `scrubbed_secrets()`;
+- `connection_url()`, from `ui_root()` (the settings' `ui_base_url`, else the
+  vendor's `default_ui_root()`);
+- the capability and spec-class checks (`require`, `check_spec`);
+- ensure and its dry run (`plan_flow`, `ensure_flow`), inherited from
+  `conn_shared.backends.ensure`;
+- a default for every other `*_flow` that raises `UnsupportedStepError` without
+  sending anything, for the steps a vendor lacks.
+
+What vendors' calls share on the wire (`BearerAuth`, `path_id`, ...) is in
+`conn_shared.backends.wire`.
 """
 
+from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
 
+from conn_shared.backends.ensure import ConnectionSpec, EnsureFlows
+from conn_shared.backends.wire import path_id
 from conn_shared.calls import Flow
-from conn_shared.http import ApiProfile, Timeouts
-from conn_shared.lifecycle import (
+from conn_shared.errors import SpecMismatchError, UnsupportedStepError
+from conn_shared.http import ApiProfile, ErrorMapper, Timeouts
+from conn_shared.retry import RetryPolicy
+from conn_shared.states import (
     ConnectionInfo,
+    ConnectionPlan,
     EnsureResult,
     Readiness,
     Step,
@@ -25,9 +49,19 @@ from conn_shared.lifecycle import (
     SyncOutcome,
     TableRef,
 )
-from conn_shared.retry import RetryPolicy
 
-__all__ = ["Backend", "BackendSettings", "SecretStr"]
+__all__ = [
+    "Backend",
+    "BackendSettings",
+    "BaseBackend",
+    "sync_step",
+    "unsupported_step",
+]
+
+SpecT = TypeVar("SpecT", bound=ConnectionSpec)
+SpecT_contra = TypeVar("SpecT_contra", contravariant=True)
+SettingsT = TypeVar("SettingsT", bound="BackendSettings")
+LiveT = TypeVar("LiveT")
 
 
 class BackendSettings(BaseModel):
@@ -35,6 +69,8 @@ class BackendSettings(BaseModel):
 
     Attributes:
         base_url: the API root (each backend documents its default and what it appends).
+        ui_base_url: the root of the vendor's web UI, to which `/connections/{id}` is
+            appended by `connection_url`; None derives it (each backend documents how).
         timeouts: per-attempt connect/read/write/pool timeouts in seconds.
         retry: which failures are retried, how long to back off, the overall deadline.
         max_connections: size of the connection pool.
@@ -44,25 +80,40 @@ class BackendSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     base_url: str
+    ui_base_url: str | None = None
     timeouts: Timeouts = Field(default_factory=Timeouts)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     max_connections: int = Field(default=20, ge=1)
     extra_headers: Mapping[str, str] = Field(default_factory=dict, repr=False)
 
 
-class Backend(Protocol):
-    """One vendor API as the lifecycle sees it."""
+class Backend(Protocol[SpecT_contra]):
+    """One vendor API as the lifecycle sees it; generic in the spec class `ensure` takes."""
 
-    #: "fivetran", "faraday" or "hub".
+    #: "fivetran", "faraday" or "hub": the registry's key.
     name: ClassVar[str]
     #: The lifecycle steps this backend supports; others raise UnsupportedStepError.
     capabilities: ClassVar[frozenset[Step]]
+    #: The class of spec `ensure` and `plan` take; another raises SpecMismatchError.
+    spec_class: ClassVar[type[Any]]
 
     def profile(self) -> ApiProfile:
         """How executors talk to this account: base URL, auth, error mapping, retry policy."""
         ...
 
-    def ensure_flow(self, spec: Any, *, update: bool) -> Flow[EnsureResult]:
+    def connection_url(self, connection_id: str) -> str | None:
+        """The connection's page in the vendor's UI, or None where there is none."""
+        ...
+
+    def plan_flow(
+        self, spec: SpecT_contra, *, resend_secrets: bool = False
+    ) -> Flow[ConnectionPlan]:
+        """What `ensure_flow` would do, found out with reads only."""
+        ...
+
+    def ensure_flow(
+        self, spec: SpecT_contra, *, update: bool, resend_secrets: bool = False
+    ) -> Flow[EnsureResult]:
         """Find the connection `spec` identifies or create it; update drifted settings if asked."""
         ...
 
@@ -100,3 +151,184 @@ class Backend(Protocol):
     def delete_flow(self, connection_id: str, *, missing_ok: bool) -> Flow[bool]:
         """Delete; refuse with ConnectionInUseError while other resources use it."""
         ...
+
+
+def unsupported_step(
+    backend: str, capabilities: frozenset[Step], step: Step
+) -> UnsupportedStepError:
+    """The error for `step` on a backend with `capabilities`, listing the supported ones."""
+    return UnsupportedStepError(
+        backend=backend,
+        step=step.value,
+        supported=tuple(s.value for s in Step if s in capabilities),
+    )
+
+
+def sync_step(kind: SyncKind, tables: tuple[TableRef, ...] | None) -> Step:
+    """The capability a sync request needs: RESYNC_TABLES with tables, else RESYNC or SYNC."""
+    if tables:
+        return Step.RESYNC_TABLES
+    return Step.RESYNC if kind is SyncKind.RESYNC else Step.SYNC
+
+
+class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
+    """What every vendor backend shares; a vendor subclass fills in the hooks.
+
+    Build it from a settings object or from the same fields as keyword arguments
+    (`FivetranBackend(api_key=..., api_secret=...)`), not both. It holds no
+    connection and does no I/O: run its calls and flows with
+    `SyncExecutor(backend.profile())` or `AsyncExecutor(backend.profile())`.
+
+    Type parameters: the settings class, the spec class and the vendor's
+    connection model (what the look-ups return).
+    """
+
+    #: The registry's key, e.g. "fivetran".
+    name: ClassVar[str]
+    #: The lifecycle steps this backend supports; the others raise UnsupportedStepError.
+    capabilities: ClassVar[frozenset[Step]]
+    #: The settings class the constructor builds from keyword arguments.
+    settings_class: ClassVar[type[BackendSettings]]
+    #: The spec class `ensure` and `plan` take.
+    spec_class: ClassVar[type[Any]]
+    #: Path of a connection's page under `ui_root()`; the quoted id is appended.
+    ui_connection_path: ClassVar[str] = "/connections/"
+
+    settings: SettingsT
+
+    def __init__(self, settings: SettingsT | None = None, **fields: Any) -> None:
+        if settings is not None and fields:
+            raise ValueError("pass either settings or keyword arguments, not both")
+        if settings is None:
+            settings = cast(SettingsT, self.settings_class(**fields))
+        elif not isinstance(settings, self.settings_class):
+            raise TypeError(
+                f"settings: the {self.name} backend takes {self.settings_class.__name__}, "
+                f"got {type(settings).__name__}"
+            )
+        self.settings = settings
+        self._api_root = self.api_root()  # a bad base URL fails here, not at the first call
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._api_root!r})"
+
+    # --- hooks that build the profile ---------------------------------------------------
+
+    def api_root(self) -> str:
+        """The URL every call's path is relative to (default: `settings.base_url`)."""
+        return self.settings.base_url
+
+    @abstractmethod
+    def auth(self) -> httpx.Auth:
+        """The httpx auth that adds the credentials to each request."""
+
+    @abstractmethod
+    def error_mapper(self) -> ErrorMapper:
+        """The function that maps the vendor's error responses onto `conn_shared.errors`.
+
+        A module-level function, not a bound method, so that the profiles of two
+        backends with equal settings compare equal.
+        """
+
+    def default_headers(self) -> Mapping[str, str]:
+        """Headers sent with every request before `settings.extra_headers` (which win)."""
+        return {"Accept": "application/json"}
+
+    @abstractmethod
+    def scrubbed_secrets(self) -> tuple[str, ...]:
+        """Literal credential values to scrub from any error text."""
+
+    def profile(self) -> ApiProfile:
+        """Everything an executor needs: API root, auth, headers, error mapper, retries."""
+        settings = self.settings
+        return ApiProfile(
+            backend=self.name,
+            base_url=self._api_root,
+            map_error=self.error_mapper(),
+            auth=self.auth(),
+            headers={**self.default_headers(), **settings.extra_headers},
+            timeouts=settings.timeouts,
+            retry=settings.retry,
+            max_connections=settings.max_connections,
+            secrets=self.scrubbed_secrets(),
+        )
+
+    # --- the vendor UI ------------------------------------------------------------------
+
+    def default_ui_root(self) -> str | None:
+        """The UI root when `settings.ui_base_url` is unset; None: the vendor has no UI."""
+        return None
+
+    def ui_root(self) -> str | None:
+        """`settings.ui_base_url` (without a trailing slash), else `default_ui_root()`."""
+        if self.settings.ui_base_url:
+            return self.settings.ui_base_url.rstrip("/")
+        return self.default_ui_root()
+
+    def connection_url(self, connection_id: str) -> str | None:
+        """`{ui_root}/connections/{id}`: the connection's page in the vendor's UI.
+
+        None when the backend knows no UI. Sends nothing; ValueError for an empty id.
+        """
+        root = self.ui_root()
+        if root is None:
+            return None
+        return f"{root}{self.ui_connection_path}{path_id('connection_id', connection_id)}"
+
+    # --- capabilities and the spec's class ----------------------------------------------
+
+    def unsupported(self, step: Step) -> UnsupportedStepError:
+        """The UnsupportedStepError for `step` on this backend."""
+        return unsupported_step(self.name, self.capabilities, step)
+
+    def require(self, step: Step) -> None:
+        """Raise UnsupportedStepError unless this backend supports `step`."""
+        if step not in self.capabilities:
+            raise self.unsupported(step)
+
+    def check_spec(self, spec: object) -> SpecT:
+        """`spec` itself when it is this backend's spec class; SpecMismatchError otherwise."""
+        if not isinstance(spec, self.spec_class):
+            raise SpecMismatchError(
+                backend=self.name,
+                expected=self.spec_class.__name__,
+                got=type(spec).__name__,
+            )
+        return cast(SpecT, spec)
+
+    # --- the other steps: unsupported unless the vendor overrides them ------------------
+
+    def verify_flow(self, connection_id: str) -> Flow[Readiness]:
+        """Run the vendor's setup tests; unsupported by default."""
+        raise self.unsupported(Step.VERIFY)
+
+    def readiness_flow(self, connection_id: str) -> Flow[Readiness]:
+        """Read readiness once; unsupported by default."""
+        raise self.unsupported(Step.READINESS)
+
+    def trigger_sync_flow(
+        self,
+        connection_id: str,
+        *,
+        kind: SyncKind,
+        tables: tuple[TableRef, ...] | None,
+        force: bool,
+    ) -> Flow[SyncHandle]:
+        """Ask for a sync or resync; unsupported by default."""
+        raise self.unsupported(sync_step(kind, tables))
+
+    def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
+        """Read a sync's outcome; unsupported by default."""
+        raise self.unsupported(Step.SYNC_OUTCOME)
+
+    def pause_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
+        """Stop scheduled syncs; unsupported by default."""
+        raise self.unsupported(Step.PAUSE)
+
+    def resume_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
+        """Resume scheduled syncs; unsupported by default."""
+        raise self.unsupported(Step.RESUME)
+
+    def delete_flow(self, connection_id: str, *, missing_ok: bool) -> Flow[bool]:
+        """Delete the connection; unsupported by default."""
+        raise self.unsupported(Step.DELETE)

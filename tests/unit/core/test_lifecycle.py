@@ -8,6 +8,18 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
+from conn_shared import (
+    ConnectionInfo,
+    EnsureResult,
+    Readiness,
+    ReadinessState,
+    Step,
+    SyncHandle,
+    SyncKind,
+    SyncOutcome,
+    SyncState,
+    TableRef,
+)
 from conn_shared.calls import Call, Flow
 from conn_shared.errors import (
     ApiError,
@@ -19,16 +31,6 @@ from conn_shared.errors import (
 from conn_shared.executors import AsyncExecutor, SyncExecutor
 from conn_shared.http import ApiProfile, build_api_error
 from conn_shared.lifecycle import (
-    ConnectionInfo,
-    EnsureResult,
-    Readiness,
-    ReadinessState,
-    Step,
-    SyncHandle,
-    SyncKind,
-    SyncOutcome,
-    SyncState,
-    TableRef,
     delete_connection,
     pause_connection,
     trigger_resync,
@@ -173,9 +175,10 @@ def test_wait_until_ready_raises_the_failure_reason() -> None:
     server = StateServer({"readiness": "failed", "reason": "Validate Login: bad password"})
     with (
         _sync_executor(server, FakeTime()) as ex,
-        pytest.raises(ConnectionFailedError, match="Validate Login"),
+        pytest.raises(ConnectionFailedError, match="Validate Login") as caught,
     ):
         ex.run(wait_until_ready(ToyBackend(), "c1", policy=FAST))
+    assert caught.value.connection_id == "c1"
 
 
 def test_wait_until_ready_times_out_at_the_deadline_with_the_last_reason() -> None:
@@ -183,10 +186,11 @@ def test_wait_until_ready_times_out_at_the_deadline_with_the_last_reason() -> No
     time = FakeTime()
     with (
         _sync_executor(server, time) as ex,
-        pytest.raises(WaitTimeoutError, match="last state pending: needs_verification"),
+        pytest.raises(WaitTimeoutError, match="last state pending: needs_verification") as caught,
     ):
         ex.run(wait_until_ready(ToyBackend(), "c1", policy=FAST))
     assert time.now == 1_060.0
+    assert caught.value.connection_id == "c1"
 
 
 def test_wait_for_sync_follows_a_reschedule_then_fails_loudly() -> None:
@@ -198,9 +202,10 @@ def test_wait_for_sync_follows_a_reschedule_then_fails_loudly() -> None:
     time = FakeTime()
     with _sync_executor(server, time) as ex:
         handle = ex.run(trigger_sync(ToyBackend(), "c1"))
-        with pytest.raises(SyncFailedError, match="source quota"):
+        with pytest.raises(SyncFailedError, match="source quota") as caught:
             ex.run(wait_for_sync(ToyBackend(), handle, policy=FAST))
     assert time.slept == [3.0, 1]
+    assert caught.value.connection_id == handle.connection_id
 
 
 def test_wait_for_sync_runs_on_the_async_executor() -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conn_shared.backends.faraday import FaradayBackend, FaradaySettings
-from conn_shared.backends.faraday_models import Connection, Dataset, Target
+from conn_shared.backends.faraday.models import Connection, Dataset, Target
 from conn_shared.calls import Call
 from conn_shared.executors import SyncExecutor
 from conn_shared.pagination import Page

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conn_shared.backends.faraday_errors import map_faraday_error
+from conn_shared.backends.faraday.errors import map_faraday_error
 from conn_shared.errors import (
     ApiError,
     AuthenticationError,

@@ -9,21 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conn_shared.backends.base import Backend
-from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
-from conn_shared.calls import Flow
-from conn_shared.errors import (
-    ConnectionFailedError,
-    ConnectionInUseError,
-    InvalidRequestError,
-    LifecycleError,
-    NotFoundError,
-    RequestTimeoutError,
-    SyncFailedError,
-    UnsupportedStepError,
-)
-from conn_shared.executors import AsyncExecutor, SyncExecutor
-from conn_shared.lifecycle import (
+from conn_shared import (
     EnsureResult,
     ReadinessState,
     Step,
@@ -31,6 +17,24 @@ from conn_shared.lifecycle import (
     SyncKind,
     SyncState,
     TableRef,
+)
+from conn_shared.backends.base import Backend
+from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
+from conn_shared.calls import Flow
+from conn_shared.errors import (
+    ConnectionFailedError,
+    ConnectionInUseError,
+    IdentityConflictError,
+    InvalidRequestError,
+    LifecycleError,
+    NotFoundError,
+    RequestTimeoutError,
+    SpecMismatchError,
+    SyncFailedError,
+    UnsupportedStepError,
+)
+from conn_shared.executors import AsyncExecutor, SyncExecutor
+from conn_shared.lifecycle import (
     delete_connection,
     ensure_connection,
     get_readiness,
@@ -259,15 +263,17 @@ async def test_no_patch_when_nothing_may_change(
 async def test_a_different_type_under_the_same_name_is_refused(mode: str) -> None:
     script = Script().on("GET", "/connections", reply(200, [connection_json()]))
     spec = FaradayConnectionSpec(name="Warehouse", options={"type": "snowflake", "user": "u"})
-    with pytest.raises(LifecycleError, match="has type 'postgres', the spec asks for 'snowflake'"):
+    with pytest.raises(
+        IdentityConflictError, match="has type 'postgres', the spec asks for 'snowflake'"
+    ):
         await run(mode, script, ensure_connection(backend(), spec))
     assert script.sent() == [("GET", "/connections")]
 
 
 def test_ensure_needs_a_faraday_spec() -> None:
-    flow = ensure_connection(backend(), {"name": "x"})
-    with pytest.raises(TypeError, match="FaradayConnectionSpec"):
-        next(flow)
+    # Raised by the verb itself, before a flow (and so any request) exists.
+    with pytest.raises(SpecMismatchError, match="takes a FaradayConnectionSpec, got dict"):
+        ensure_connection(backend(), {"name": "x"})
 
 
 # --- readiness --------------------------------------------------------------------------

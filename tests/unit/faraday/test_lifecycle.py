@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from conn_shared.backends.faraday_lifecycle import (
+from conn_shared import ReadinessState, SyncState
+from conn_shared.backends.faraday.models import Connection
+from conn_shared.backends.faraday.spec import option_drift
+from conn_shared.backends.faraday.states import (
     connection_info,
-    option_drift,
     readiness_of,
     sync_before,
     sync_outcome_of,
 )
-from conn_shared.backends.faraday_models import Connection
-from conn_shared.lifecycle import ReadinessState, SyncState
 from tests.unit.faraday.support import CONN_ID, PASSWORD, connection_json
 
 T0 = "2026-01-01T12:00:00Z"

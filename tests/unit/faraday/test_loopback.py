@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
+from conn_shared import ReadinessState
 from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec
 from conn_shared.errors import AuthenticationError, ConnectionInUseError
 from conn_shared.executors import AsyncExecutor, SyncExecutor
 from conn_shared.lifecycle import (
-    ReadinessState,
     delete_connection,
     ensure_connection,
     get_readiness,

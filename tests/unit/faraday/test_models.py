@@ -8,19 +8,19 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from conn_shared.backends.faraday_models import (
+from conn_shared.backends.faraday.models import (
     Connection,
     ConnectionType,
     ContentsRow,
     Dataset,
     Directionality,
     ErrorCode,
-    FaradayConnectionSpec,
     FaradayErrorBody,
-    OpenEnum,
     ResourceStatus,
     Target,
 )
+from conn_shared.backends.faraday.spec import FaradayConnectionSpec
+from conn_shared.backends.open_enum import OpenEnum
 from tests.support.openapi import SpecValidator, SpecViolation
 from tests.unit.faraday import seed_examples
 from tests.unit.faraday.support import (

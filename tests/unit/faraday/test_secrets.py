@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec, FaradaySettings
-from conn_shared.backends.faraday_models import Connection
+from conn_shared.backends.faraday.models import Connection
 from conn_shared.errors import InvalidRequestError
 from conn_shared.executors import SyncExecutor
 from conn_shared.lifecycle import (

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from conn_shared.backends.fivetran import FivetranBackend
-from conn_shared.backends.fivetran_models import Connection
+from conn_shared.backends.fivetran.models import Connection
 from conn_shared.calls import Call
 from conn_shared.executors import SyncExecutor
 from conn_shared.pagination import Page, iter_items

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conn_shared.backends.fivetran_wire import map_fivetran_error
+from conn_shared.backends.fivetran.errors import map_fivetran_error
 from conn_shared.errors import (
     ApiError,
     AuthenticationError,

@@ -6,21 +6,17 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
+from conn_shared import ReadinessState, Step, SyncHandle, SyncKind, SyncState, TableRef
 from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec
 from conn_shared.errors import (
     ConflictError,
+    IdentityConflictError,
     NotFoundError,
     ServerError,
     SyncFailedError,
     UnsupportedStepError,
 )
 from conn_shared.lifecycle import (
-    ReadinessState,
-    Step,
-    SyncHandle,
-    SyncKind,
-    SyncState,
-    TableRef,
     delete_connection,
     ensure_connection,
     get_readiness,
@@ -143,11 +139,16 @@ def test_a_409_for_a_connection_that_cannot_be_found_is_raised(run: Any) -> None
         run(api, fake, ensure_connection(api, _spec()))
 
 
-def test_a_namesake_of_another_service_is_a_conflict(run: Any) -> None:
+def test_a_namesake_of_another_service_is_an_identity_conflict(run: Any) -> None:
     fake, api = FakeFivetran(), backend()
     fake.add(service="mysql")
-    with pytest.raises(ConflictError, match="mysql connection, not postgres"):
+    with pytest.raises(IdentityConflictError, match="mysql connection, not postgres") as caught:
         run(api, fake, ensure_connection(api, _spec()))
+    assert (caught.value.connection_id, caught.value.expected, caught.value.found) == (
+        "conn_1",
+        "postgres",
+        "mysql",
+    )
     assert fake.sent() == [LIST]
 
 

@@ -14,13 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
+from conn_shared import ReadinessState, SyncState
 from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec, FivetranSettings
 from conn_shared.calls import Flow
 from conn_shared.errors import AuthenticationError
 from conn_shared.executors import AsyncExecutor, SyncExecutor
 from conn_shared.lifecycle import (
-    ReadinessState,
-    SyncState,
     delete_connection,
     ensure_connection,
     get_sync_outcome,

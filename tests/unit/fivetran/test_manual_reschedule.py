@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from conn_shared.lifecycle import SyncHandle, SyncKind, SyncState, get_sync_outcome
+from conn_shared import SyncHandle, SyncKind, SyncState
+from conn_shared.lifecycle import get_sync_outcome
 from tests.unit.fivetran.support import FakeFivetran, backend
 
 C = "/v1/connections"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from conn_shared.backends.fivetran import FivetranBackend
-from conn_shared.backends.fivetran_models import (
+from conn_shared.backends.fivetran.models import (
     Connection,
     FivetranSyncState,
     ScheduleType,

@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from conn_shared.backends.fivetran import FivetranBackend, FivetranConnectionSpec
-from conn_shared.backends.fivetran_models import ConnectCardResult, Connection
+from conn_shared.backends.fivetran.models import ConnectCardResult, Connection
 from conn_shared.errors import ApiError, ConnError
 from conn_shared.lifecycle import ensure_connection, get_readiness
 from tests.unit.fivetran.support import (

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from conn_shared.backends import fivetran_spec
-from conn_shared.backends.fivetran_models import Connection
-from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
+from conn_shared.backends.fivetran import spec as fivetran_spec
+from conn_shared.backends.fivetran.models import Connection
+from conn_shared.backends.fivetran.spec import FivetranConnectionSpec
 from tests.support.openapi import SpecValidator
 from tests.unit.fivetran.support import backend, connection
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from conn_shared.backends.fivetran_models import Connection
-from conn_shared.backends.fivetran_state import readiness_of, sync_marker, sync_outcome_of
-from conn_shared.lifecycle import ReadinessState, SyncHandle, SyncKind, SyncState
+from conn_shared import ReadinessState, SyncHandle, SyncKind, SyncState
+from conn_shared.backends.fivetran.models import Connection
+from conn_shared.backends.fivetran.states import readiness_of, sync_marker, sync_outcome_of
 from tests.unit.fivetran.support import T0, T1, T2, connection
 
 

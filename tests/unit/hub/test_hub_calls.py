@@ -8,7 +8,8 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from conn_shared.backends.hub import HubBackend, HubConnection
+from conn_shared.backends.hub import HubBackend
+from conn_shared.backends.hub.models import HubConnection
 from conn_shared.calls import Call
 from conn_shared.executors import SyncExecutor
 from conn_shared.pagination import Page

@@ -7,11 +7,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from conn_shared import ReadinessState, SyncHandle, SyncKind, TableRef
 from conn_shared.backends.hub import HubConnectionSpec
 from conn_shared.errors import (
     AuthenticationError,
     ConnectionFailedError,
     ConnectionInUseError,
+    IdentityConflictError,
     LifecycleError,
     NotFoundError,
     ServerError,
@@ -19,10 +21,6 @@ from conn_shared.errors import (
     WaitTimeoutError,
 )
 from conn_shared.lifecycle import (
-    ReadinessState,
-    SyncHandle,
-    SyncKind,
-    TableRef,
     delete_connection,
     ensure_connection,
     get_readiness,
@@ -172,8 +170,9 @@ def test_name_search_pages_through_the_listing(mode: Mode) -> None:
 def test_slug_with_another_provider_is_an_error(mode: Mode) -> None:
     hub = FakeHub()
     hub.add(name="orders", slug="orders-pg", provider="mlflow")
-    with pytest.raises(LifecycleError, match="provider 'mlflow', not 'postgres'"):
+    with pytest.raises(IdentityConflictError, match="provider 'mlflow', not 'postgres'") as caught:
         _ensure(mode, hub, _spec(slug="orders-pg"))
+    assert (caught.value.expected, caught.value.found) == ("postgres", "mlflow")
     assert hub.sent("POST") == []
 
 

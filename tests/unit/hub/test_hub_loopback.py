@@ -14,11 +14,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from conn_shared import EnsureResult, ReadinessState
 from conn_shared.backends.hub import HubBackend, HubConnectionSpec
 from conn_shared.executors import AsyncExecutor, SyncExecutor
 from conn_shared.lifecycle import (
-    EnsureResult,
-    ReadinessState,
     delete_connection,
     ensure_connection,
     pause_connection,

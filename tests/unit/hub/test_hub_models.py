@@ -6,25 +6,27 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from conn_shared.backends.hub import (
+from conn_shared import ReadinessState
+from conn_shared.backends.hub import HubConnectionSpec
+from conn_shared.backends.hub.browse import (
     ColumnList,
-    ConnectionStatus,
-    EditSettings,
     FileKind,
     FileListing,
     FileSelectionValidation,
-    HubConnection,
-    HubConnectionList,
-    HubConnectionSpec,
-    OpenEnum,
-    Provider,
     QueryResult,
     SampleResult,
     TableList,
+)
+from conn_shared.backends.hub.models import (
+    ConnectionStatus,
+    EditSettings,
+    HubConnection,
+    HubConnectionList,
+    Provider,
     Visibility,
 )
-from conn_shared.backends.hub_lifecycle import connection_info, readiness_of
-from conn_shared.lifecycle import ReadinessState
+from conn_shared.backends.hub.states import connection_info, readiness_of
+from conn_shared.backends.open_enum import OpenEnum
 
 from . import seed_examples as seed
 from .support import SECRET, connection

@@ -6,7 +6,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from conn_shared.backends.hub import EditSettings, HubConnection, HubConnectionSpec
+from conn_shared.backends.hub import HubConnectionSpec
+from conn_shared.backends.hub.models import EditSettings, HubConnection
 from conn_shared.calls import Flow
 from conn_shared.errors import InvalidRequestError
 from conn_shared.lifecycle import ensure_connection

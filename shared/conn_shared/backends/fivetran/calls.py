@@ -1,92 +1,105 @@
-"""Fivetran v1 connection endpoints as `Call`s, and the account settings.
+"""Fivetran v1 connection endpoints as `Call`s, and the wire format they share.
 
 One method per endpoint, with every documented request field and query
 parameter; nothing here sends a request. Endpoints the definition marks
 `Accept: application/json;version=2` get that header, the others
 `application/json`. Schema-config, certificate and fingerprint endpoints live
-in `fivetran_schemas`, mixed into `FivetranApi`.
+in `schemas.py`; both are mixed into `FivetranBackend`.
+
+Wire format: every answer is the envelope `{"code", "message", "data"}`
+(`envelope`, `data_of`, `action_of` parse it); request bodies leave out None
+fields and reveal `SecretStr` values (`body_of`). Input that cannot succeed (an
+empty id, `limit` outside 1..1000, a sync frequency Fivetran does not offer)
+raises `ValueError` naming the field before any request.
 """
 
-import base64
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel
 
-from conn_shared.backends.base import BackendSettings
-from conn_shared.backends.fivetran_models import (
+from conn_shared.backends.fivetran.models import (
+    PERSISTENT_PATCH_FIELDS,
     ActionResult,
     ConnectCardConfig,
     ConnectCardResult,
     Connection,
     ConnectionState,
 )
-from conn_shared.backends.fivetran_schemas import SchemaAndTrustCalls
-from conn_shared.backends.fivetran_wire import (
-    ACCEPT_V1,
-    ACCEPT_V2,
-    BACKEND,
-    PERSISTENT_PATCH_FIELDS,
-    action_of,
-    body_of,
-    check_limit,
-    check_schedule,
-    data_of,
-    envelope,
-    map_fivetran_error,
-    path_id,
-    table_scope,
-)
+from conn_shared.backends.fivetran.spec import check_schedule
+from conn_shared.backends.wire import check_limit, path_id, reveal
 from conn_shared.calls import Call
-from conn_shared.http import ApiProfile
 from conn_shared.pagination import Page
 
-__all__ = ["FivetranApi", "FivetranSettings"]
+__all__ = [
+    "ACCEPT_V1",
+    "ACCEPT_V2",
+    "FivetranCalls",
+    "action_of",
+    "body_of",
+    "data_of",
+    "envelope",
+    "table_scope",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+ACCEPT_V2 = "application/json;version=2"
+ACCEPT_V1 = "application/json"
 
 
-class FivetranSettings(BackendSettings):
-    """One Fivetran account: API key and secret (HTTP Basic auth) and the API root.
-
-    `base_url` is the host only; paths start with `/v1/`.
-    """
-
-    api_key: SecretStr
-    api_secret: SecretStr
-    base_url: str = "https://api.fivetran.com"
+def envelope(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object; ValueError (an unexpected response) for anything else."""
+    body = response.json()
+    if not isinstance(body, dict):
+        raise ValueError(f"expected a JSON object, got {type(body).__name__}")
+    return body
 
 
-class FivetranApi(SchemaAndTrustCalls):
+def data_of(model: type[M]) -> Callable[[httpx.Response], M]:
+    """A parser that validates the envelope's `data` as `model`."""
+
+    def parse(response: httpx.Response) -> M:
+        body = envelope(response)
+        # One documented answer (fingerprint approval, 201) is the object without envelope.
+        data = body.get("data", body)
+        return model.model_validate(data)
+
+    return parse
+
+
+def action_of(response: httpx.Response) -> ActionResult:
+    """Parse the `{code, message}` answer of an action."""
+    return ActionResult.model_validate(envelope(response))
+
+
+def table_scope(field: str, tables: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`{schema: [table, ...]}` checked non-empty, with duplicate table names dropped."""
+    if not tables:
+        raise ValueError(f"{field}: must name at least one schema")
+    scope: dict[str, list[str]] = {}
+    for schema, names in tables.items():
+        if isinstance(names, str):
+            raise ValueError(f"{field}[{schema!r}]: must be a list of table names, not a string")
+        unique = list(dict.fromkeys(names))  # the API declares the table list uniqueItems
+        if not schema or not unique or not all(unique):
+            raise ValueError(f"{field}[{schema!r}]: needs a schema name and non-empty table names")
+        scope[schema] = unique
+    return scope
+
+
+def body_of(**fields: Any) -> dict[str, Any]:
+    """A JSON body of the fields that are not None, with `SecretStr` values revealed."""
+    return {k: reveal(v) for k, v in fields.items() if v is not None}
+
+
+class FivetranCalls:
     """The connection endpoints of the Fivetran REST API, one method per endpoint.
 
-    Methods return `Call`s; run them with `SyncExecutor(api.profile())` or the
-    async twin. Nothing here sends a request.
+    Mixed into `FivetranBackend`: methods return `Call`s; run them with
+    `SyncExecutor(backend.profile())` or the async twin. Nothing here sends a request.
     """
-
-    def __init__(self, settings: FivetranSettings | None = None, **kwargs: Any) -> None:
-        if settings is not None and kwargs:
-            raise ValueError("pass either settings or keyword arguments, not both")
-        self.settings = settings if settings is not None else FivetranSettings(**kwargs)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
-
-    def profile(self) -> ApiProfile:
-        """Base URL, Basic auth with key:secret, the error mapper, retry policy and timeouts."""
-        key = self.settings.api_key.get_secret_value()
-        secret = self.settings.api_secret.get_secret_value()
-        basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
-        return ApiProfile(
-            backend=BACKEND,
-            base_url=self.settings.base_url,
-            map_error=map_fivetran_error,
-            auth=httpx.BasicAuth(key, secret),
-            headers=dict(self.settings.extra_headers),
-            timeouts=self.settings.timeouts,
-            retry=self.settings.retry,
-            max_connections=self.settings.max_connections,
-            secrets=(key, secret, basic),
-        )
 
     # --- connections -----------------------------------------------------------------
 
@@ -356,24 +369,6 @@ class FivetranApi(SchemaAndTrustCalls):
             parse=action_of,
             json=body,
             headers={"Accept": ACCEPT_V2},
-        )
-
-    def resync_tables(
-        self, connection_id: str, tables: Mapping[str, Sequence[str]]
-    ) -> Call[ActionResult]:
-        """POST /v1/connections/{id}/schemas/tables/resync: the older table-resync endpoint.
-
-        The lifecycle uses `resync_connection(scope=...)` instead, which documents
-        its paused and in-progress behaviour; this one is kept for completeness.
-        """
-        path = f"/v1/connections/{path_id('connection_id', connection_id)}/schemas/tables/resync"
-        return Call(
-            operation="fivetran.resync_tables",
-            method="POST",
-            path=path,
-            parse=action_of,
-            json=table_scope("tables", tables),
-            headers={"Accept": ACCEPT_V1},
         )
 
     def connect_card(

@@ -3,7 +3,7 @@
 
 Models keep the hub's field names, except `schema`, which would shadow a
 pydantic method: it is `schema_name` in Python and `schema` on the wire.
-`HubBrowseCalls` is mixed into `HubBackend`; its methods return `Call`s and
+`HubBrowseCalls` is mixed into `HubBackend` beside `HubCalls`; its methods return `Call`s and
 send nothing.
 
 Query parameter names are not in the hub's document; these are used:
@@ -18,8 +18,9 @@ from typing import Any
 import httpx
 from pydantic import Field
 
-from conn_shared.backends.hub_api import connection_path
-from conn_shared.backends.hub_models import HubModel, OpenEnum
+from conn_shared.backends.hub.calls import connection_path
+from conn_shared.backends.hub.models import HubModel
+from conn_shared.backends.open_enum import OpenEnum
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 

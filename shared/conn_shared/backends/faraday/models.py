@@ -27,6 +27,7 @@ from conn_shared.backends.open_enum import OpenEnum
 from conn_shared.redaction import REDACTED, is_secret_key, redact
 
 __all__ = [
+    "BACKEND",
     "Connection",
     "ConnectionOptions",
     "ConnectionType",
@@ -34,9 +35,7 @@ __all__ = [
     "Dataset",
     "Directionality",
     "ErrorCode",
-    "FaradayConnectionSpec",
     "FaradayErrorBody",
-    "OpenEnum",
     "ResourceOptions",
     "ResourceStatus",
     "RotateCredentialsType",
@@ -44,7 +43,11 @@ __all__ = [
     "Timestamp",
     "ValidationErrorItem",
     "is_secret_option",
+    "redacted_pairs",
 ]
+
+#: This backend's name in results, errors and the registry.
+BACKEND = "faraday"
 
 
 class ResourceStatus(OpenEnum):
@@ -154,7 +157,8 @@ def _as_utc(value: datetime) -> datetime:
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
-def _redacted_pairs(pairs: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+def redacted_pairs(pairs: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """`(key, value)` pairs for a repr: credential-named values as `***`, nested ones redacted."""
     for key, value in pairs:
         if is_secret_key(key) and value is not None:
             yield key, REDACTED
@@ -172,7 +176,7 @@ class _FaradayModel(BaseModel):
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         pairs = ((k, v) for k, v in super().__repr_args__() if k is not None)
-        yield from _redacted_pairs(pairs)
+        yield from redacted_pairs(pairs)
 
 
 class ResourceOptions(_FaradayModel):
@@ -305,45 +309,3 @@ class FaradayErrorBody(_FaradayModel):
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
-
-
-class FaradayConnectionSpec(BaseModel):
-    """The connection `ensure` should find or create, identified by `name`.
-
-    Attributes:
-        name: the connection's name; Faraday does not enforce unique names, so `ensure`
-            refuses to guess when several connections share it.
-        options: the connection options, including `type` (e.g. "postgres") and any
-            secrets (write-only: they are sent on create but never compared for drift).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    name: str
-    options: dict[str, Any]
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("name: must contain a non-blank character")
-        return value
-
-    @field_validator("options")
-    @classmethod
-    def _options_have_type(cls, value: dict[str, Any]) -> dict[str, Any]:
-        kind = value.get("type")
-        if not isinstance(kind, str) or not kind.strip():
-            raise ValueError(
-                "options.type: required, a connection type such as 'postgres' or 'snowflake'"
-            )
-        return value
-
-    @property
-    def type(self) -> ConnectionType:
-        """The connection type (`options["type"]`)."""
-        return ConnectionType(self.options["type"])
-
-    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
-        pairs = ((k, v) for k, v in super().__repr_args__() if k is not None)
-        yield from _redacted_pairs(pairs)

@@ -1,32 +1,35 @@
 """Faraday's states mapped onto the shared lifecycle types: pure functions, no I/O.
 
-The mapping itself is documented in `conn_shared.backends.faraday`; this module holds the
-decisions so they can be table-tested without a server:
+    readiness   ready <- status "ready"; failed <- "error" (reason: `status_error`,
+                else `contents_error`); pending <- "new", "starting", "running" and
+                unknown statuses (an unknown one is named in the reason)
+    sync        before-state: `status`, `last_updated_output_at`, `status_changed_at`.
+                succeeded <- status "ready" and `last_updated_output_at` moved past the
+                before-state; failed <- status "error" and `status_changed_at` moved
+                past it; running otherwise
+    info        `paused` is None: Faraday has no pause
 
 - `readiness_of(connection)` -> `Readiness`
 - `sync_before(connection)` -> the JSON before-state a `SyncHandle` carries
 - `sync_outcome_of(connection, before)` -> `SyncOutcome`
-- `option_drift(current, desired)` -> the non-secret options to merge-patch
+- `connection_info(connection)` -> `ConnectionInfo`
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from conn_shared.backends.faraday_models import Connection, ResourceStatus, is_secret_option
-from conn_shared.lifecycle import ConnectionInfo, Readiness, ReadinessState, SyncOutcome, SyncState
-from conn_shared.redaction import redact
+from conn_shared.backends.faraday.models import BACKEND, Connection, ResourceStatus
+from conn_shared.redaction import redact, scrub_values
+from conn_shared.states import ConnectionInfo, Readiness, ReadinessState, SyncOutcome, SyncState
 
 __all__ = [
-    "BACKEND_NAME",
     "connection_info",
-    "option_drift",
     "readiness_of",
     "sync_before",
     "sync_outcome_of",
 ]
 
-BACKEND_NAME = "faraday"
 _PENDING = frozenset({ResourceStatus.NEW, ResourceStatus.STARTING, ResourceStatus.RUNNING})
 
 
@@ -35,14 +38,17 @@ def _raw(connection: Connection) -> dict[str, Any]:
     return raw
 
 
-def connection_info(connection: Connection) -> ConnectionInfo:
-    """The backend-neutral view; `paused` is None because Faraday has no pause (see faraday.py)."""
+def connection_info(connection: Connection, *, hide: Sequence[str] = ()) -> ConnectionInfo:
+    """The backend-neutral view; `paused` is None because Faraday has no pause.
+
+    `hide` lists literal secrets (a spec's) to scrub from `raw` as well.
+    """
     return ConnectionInfo(
-        backend=BACKEND_NAME,
+        backend=BACKEND,
         connection_id=connection.id,
         name=connection.name,
         paused=None,
-        raw=_raw(connection),
+        raw=scrub_values(_raw(connection), hide),
     )
 
 
@@ -64,7 +70,7 @@ def readiness_of(connection: Connection) -> Readiness:
         if status not in _PENDING:
             reason = f"unknown Faraday status {str(status)!r}, treated as pending"
     return Readiness(
-        backend=BACKEND_NAME,
+        backend=BACKEND,
         connection_id=connection.id,
         state=state,
         reason=reason,
@@ -121,25 +127,10 @@ def sync_outcome_of(connection: Connection, before: Mapping[str, Any]) -> SyncOu
     elif not status.is_known:
         reason = f"unknown Faraday status {str(status)!r}, treated as running"
     return SyncOutcome(
-        backend=BACKEND_NAME,
+        backend=BACKEND,
         connection_id=connection.id,
         state=state,
         reason=reason,
         finished_at=finished_at,
         raw=_raw(connection),
     )
-
-
-def option_drift(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
-    """The desired non-secret options whose value differs from the connection's.
-
-    Secret options are write-only (Faraday may echo them masked or not at all), so they
-    are never drift; `type` is the discriminator, not a setting; options the connection
-    has but `desired` does not mention (server defaults, keys Faraday generates such as
-    `rsa_public_key`) are left alone.
-    """
-    return {
-        key: value
-        for key, value in desired.items()
-        if key != "type" and not is_secret_option(key) and current.get(key) != value
-    }

@@ -22,6 +22,8 @@ from conn_shared.backends.open_enum import OpenEnum
 from conn_shared.redaction import REDACTED, redact
 
 __all__ = [
+    "BACKEND",
+    "PERSISTENT_PATCH_FIELDS",
     "ActionResult",
     "Certificate",
     "ColumnConfig",
@@ -41,7 +43,6 @@ __all__ = [
     "Fingerprint",
     "FivetranSyncState",
     "NetworkingMethod",
-    "OpenEnum",
     "ScheduleType",
     "SchemaChangeHandling",
     "SchemaConfig",
@@ -55,6 +56,32 @@ __all__ = [
     "TableConfig",
     "UpdateState",
 ]
+
+#: This backend's name in results, errors and the registry.
+BACKEND = "fivetran"
+#: PATCH fields that change the connection; the others only steer its setup tests.
+PERSISTENT_PATCH_FIELDS = frozenset(
+    {
+        "config",
+        "auth",
+        "paused",
+        "sync_frequency",
+        "data_delay_threshold",
+        "data_delay_sensitivity",
+        "daily_sync_time",
+        "pause_after_trial",
+        "schema_status",
+        "is_historical_sync",
+        "schedule_type",
+        "networking_method",
+        "hybrid_deployment_agent_id",
+        "proxy_agent_id",
+        "private_link_id",
+        "destination_configuration",
+        "external_secrets_manager_id",
+        "external_secrets_keys_config",
+    }
+)
 
 
 class SetupState(OpenEnum):

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from conn_shared.backends.faraday_models import ErrorCode, FaradayErrorBody, is_secret_option
+from conn_shared.backends.faraday.models import ErrorCode, FaradayErrorBody, is_secret_option
 from conn_shared.errors import (
     ApiError,
     AuthenticationError,

@@ -1,7 +1,8 @@
 """Fivetran schema-configuration, certificate and fingerprint endpoints as `Call`s.
 
-A mixin of `FivetranApi`: schemas, tables and columns a connection syncs, and
-the TLS certificates and SSH fingerprints it trusts.
+Mixed into `FivetranBackend` beside `FivetranCalls`: the schemas, tables and
+columns a connection syncs (and the older table-resync endpoint under
+`/schemas`), and the TLS certificates and SSH fingerprints it trusts.
 """
 
 from collections.abc import Mapping, Sequence
@@ -10,22 +11,22 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.fivetran_models import (
+from conn_shared.backends.fivetran.calls import (
+    ACCEPT_V1,
+    action_of,
+    body_of,
+    data_of,
+    envelope,
+    table_scope,
+)
+from conn_shared.backends.fivetran.models import (
     ActionResult,
     Certificate,
     ColumnsConfig,
     Fingerprint,
     StandardConfig,
 )
-from conn_shared.backends.fivetran_wire import (
-    ACCEPT_V1,
-    action_of,
-    body_of,
-    check_limit,
-    data_of,
-    envelope,
-    path_id,
-)
+from conn_shared.backends.wire import check_limit, path_id
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 
@@ -94,6 +95,24 @@ class SchemaAndTrustCalls:
             json=body,
             headers={"Accept": ACCEPT_V1},
             idempotent=True,
+        )
+
+    def resync_tables(
+        self, connection_id: str, tables: Mapping[str, Sequence[str]]
+    ) -> Call[ActionResult]:
+        """POST /v1/connections/{id}/schemas/tables/resync: the older table-resync endpoint.
+
+        The lifecycle uses `resync_connection(scope=...)` instead, which documents
+        its paused and in-progress behaviour; this one is kept for completeness.
+        """
+        path = f"{_base(connection_id)}/schemas/tables/resync"
+        return Call(
+            operation="fivetran.resync_tables",
+            method="POST",
+            path=path,
+            parse=action_of,
+            json=table_scope("tables", tables),
+            headers={"Accept": ACCEPT_V1},
         )
 
     def table_columns(self, connection_id: str, schema: str, table: str) -> Call[ColumnsConfig]:

@@ -1,60 +1,77 @@
 """The Fivetran v1 backend: every connection endpoint as a `Call`, and the lifecycle flows.
 
-    from conn_shared.backends.fivetran import FivetranBackend, FivetranSettings
-    from conn_shared.executors import SyncExecutor
+    from conn_shared import FivetranBackend, SyncExecutor
 
-    backend = FivetranBackend(FivetranSettings(api_key="key", api_secret="secret"))
+    backend = FivetranBackend(api_key="key", api_secret="secret")
     with SyncExecutor(backend.profile()) as executor:
         connection = executor.call(backend.connection_details("id"))
 
-Auth is HTTP Basic with key:secret against `https://api.fivetran.com`. Errors
-arrive as `{"code": "NotFound_Connection", "message": ...}` and map onto
-`conn_shared.errors` with the vendor code.
+Auth is HTTP Basic with key:secret against `https://api.fivetran.com`; errors
+map onto `conn_shared.errors` with the vendor code (`errors.py`). The endpoints
+are in `calls.py` and `schemas.py`, the objects in `models.py`, desired state
+and drift in `spec.py`, the state table in `states.py`.
 
-Lifecycle mapping (details in `fivetran_state`):
+Lifecycle mapping:
 
 - ensure: identity = (group_id, connection name = the API's `schema` field);
   looked up with GET /v1/connections?group_id=&schema=, created with POST if
   absent. A 409 on create, or a create whose answer was lost (network error,
   5xx, 429), is followed by a new look-up; only a connection that is truly
-  absent is created again. Drifted non-secret settings are PATCHed (only the
-  drifted fields; masked secrets never count as drift). Config is compared with
-  GET details when the list item lacks a key the spec sets (list items may
-  leave `config` out).
+  absent is created again. A connection of another `service` under the name
+  raises IdentityConflictError. Drifted non-secret settings are PATCHed (only
+  the drifted fields; masked secrets never count as drift; `resend_secrets`
+  adds the secret config keys and `auth`). Config is compared with GET details
+  when the list item lacks a key the spec sets (list items may leave `config`
+  out). The plan (`plan_connection`) makes the same GETs and sends nothing else.
 - verify: POST /v1/connections/{id}/test, then readiness of the answer.
 - readiness: ready = setup_state "connected"; failed = "broken" or any setup
   test FAILED / JOB_FAILED (reason: their titles and messages); else pending.
 - sync: before-state = succeeded_at, failed_at, sync_state, is_historical_sync
-  from GET details; then POST /sync (with `force`). Resync: POST /resync, with
-  `scope` {schema: [tables]} for tables. Outcome: succeeded when succeeded_at
-  moved past both before-values and the connection is not syncing (a resync
-  also needs is_historical_sync false again); failed when failed_at moved past
-  them and is the later one; rescheduled when sync_state is "rescheduled"
-  (until status.rescheduled_for; a `manual` connection's sync is triggered
-  again once that time has passed, as Fivetran expects); running otherwise.
+  from GET details; then POST /sync (with `force`); a paused connection raises
+  ConnectionPausedError before the POST (Fivetran would accept it and run
+  nothing). Resync: POST /resync, with `scope` {schema: [tables]} for tables.
+  Outcome: succeeded when succeeded_at moved past both before-values and the
+  connection is not syncing (a resync also needs is_historical_sync false
+  again); failed when failed_at moved past them and is the later one;
+  rescheduled when sync_state is "rescheduled" (until status.rescheduled_for; a
+  `manual` connection's sync is triggered again once that time has passed, as
+  Fivetran expects); running otherwise.
 - pause / resume: PATCH paused true / false. delete: DELETE (404 -> False when
   missing_ok).
+- connection_url: `https://fivetran.com/dashboard/connections/{id}` (the form
+  Fivetran's dashboard and dagster-fivetran use), or `{ui_base_url}/connections/{id}`.
 """
 
+import base64
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from conn_shared.backends.fivetran_api import FivetranApi, FivetranSettings
-from conn_shared.backends.fivetran_models import Connection, ScheduleType
-from conn_shared.backends.fivetran_spec import FivetranConnectionSpec
-from conn_shared.backends.fivetran_state import (
+import httpx
+
+from conn_shared.backends.base import BaseBackend
+from conn_shared.backends.ensure import Drift, plan_value
+from conn_shared.backends.fivetran.calls import FivetranCalls
+from conn_shared.backends.fivetran.errors import map_fivetran_error
+from conn_shared.backends.fivetran.models import BACKEND, Connection, ScheduleType
+from conn_shared.backends.fivetran.schemas import SchemaAndTrustCalls
+from conn_shared.backends.fivetran.settings import DEFAULT_UI_BASE_URL, FivetranSettings
+from conn_shared.backends.fivetran.spec import FivetranConnectionSpec
+from conn_shared.backends.fivetran.states import (
     connection_info,
     readiness_of,
     sync_marker,
     sync_outcome_of,
 )
-from conn_shared.backends.fivetran_wire import BACKEND, map_fivetran_error
-from conn_shared.calls import NOW, Flow
+from conn_shared.backends.wire import delete_if_present
+from conn_shared.calls import NOW, Call, Flow
 from conn_shared.create_once import create_once
-from conn_shared.errors import ConflictError, LifecycleError, NotFoundError
-from conn_shared.lifecycle import (
+from conn_shared.errors import ConnectionPausedError, IdentityConflictError
+from conn_shared.http import ErrorMapper
+from conn_shared.pagination import find_in_pages
+from conn_shared.redaction import REDACTED
+from conn_shared.states import (
     ConnectionInfo,
-    EnsureResult,
     Readiness,
     Step,
     SyncHandle,
@@ -63,17 +80,15 @@ from conn_shared.lifecycle import (
     SyncState,
     TableRef,
 )
-from conn_shared.pagination import find_in_pages
 
-__all__ = [
-    "FivetranBackend",
-    "FivetranConnectionSpec",
-    "FivetranSettings",
-    "map_fivetran_error",
-]
+__all__ = ["FivetranBackend"]
 
 
-class FivetranBackend(FivetranApi):
+class FivetranBackend(
+    BaseBackend[FivetranSettings, FivetranConnectionSpec, Connection],
+    FivetranCalls,
+    SchemaAndTrustCalls,
+):
     """Fivetran as the lifecycle sees it; also every connection endpoint as a `Call`.
 
     Build it from `FivetranSettings` or the same fields as keyword arguments
@@ -84,10 +99,39 @@ class FivetranBackend(FivetranApi):
 
     name: ClassVar[str] = BACKEND
     capabilities: ClassVar[frozenset[Step]] = frozenset(Step)
+    settings_class: ClassVar[type[FivetranSettings]] = FivetranSettings
+    spec_class: ClassVar[type[FivetranConnectionSpec]] = FivetranConnectionSpec
     #: Creates attempted at most, counting those whose answer was lost.
     max_create_attempts: ClassVar[int] = 3
     #: Page size of ensure's look-up.
     lookup_page_size: ClassVar[int] = 100
+
+    # --- profile hooks ---------------------------------------------------------------
+
+    def auth(self) -> httpx.Auth:
+        """HTTP Basic with the API key and secret."""
+        return httpx.BasicAuth(
+            self.settings.api_key.get_secret_value(), self.settings.api_secret.get_secret_value()
+        )
+
+    def error_mapper(self) -> ErrorMapper:
+        """`map_fivetran_error`."""
+        return map_fivetran_error
+
+    def default_headers(self) -> Mapping[str, str]:
+        """None: each call sets the `Accept` version its endpoint is documented with."""
+        return {}
+
+    def scrubbed_secrets(self) -> tuple[str, ...]:
+        """The key, the secret and their Basic-auth encoding."""
+        key = self.settings.api_key.get_secret_value()
+        secret = self.settings.api_secret.get_secret_value()
+        basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
+        return (key, secret, basic)
+
+    def default_ui_root(self) -> str:
+        """Fivetran's dashboard, whatever `base_url` is (see `FivetranSettings`)."""
+        return DEFAULT_UI_BASE_URL
 
     # --- ensure ----------------------------------------------------------------------
 
@@ -109,34 +153,49 @@ class FivetranBackend(FivetranApi):
         )
         return found[0] if found else None
 
-    def ensure_flow(self, spec: Any, *, update: bool) -> Flow[EnsureResult]:
-        """Find the connection `spec` names or create it; PATCH drifted settings if `update`."""
-        if not isinstance(spec, FivetranConnectionSpec):
-            raise TypeError(f"spec: expected FivetranConnectionSpec, got {type(spec).__name__}")
-        name = spec.connection_name
-        live = yield from self.find_connection(spec.group_id, name)
-        if live is None:
-            live, created = yield from self._create(spec)
-            if created:
-                info = connection_info(live, hide=spec.secret_values())
-                return EnsureResult(connection=info, created=True)
+    def find_flow(self, spec: FivetranConnectionSpec) -> Flow[Connection | None]:
+        """GET /v1/connections?group_id=&schema=: the connection named in the group."""
+        return self.find_connection(spec.group_id, spec.connection_name)
+
+    def check_kind(self, spec: FivetranConnectionSpec, live: Connection) -> None:
+        """IdentityConflictError when the named connection has another `service`."""
         if str(live.service) != spec.service:
-            raise ConflictError(
-                f"connection {live.id} named {name!r} in group {spec.group_id} is a "
-                f"{live.service} connection, not {spec.service}",
+            raise IdentityConflictError(
+                f"connection {live.id} named {spec.connection_name!r} in group "
+                f"{spec.group_id} is a {live.service} connection, not {spec.service}; "
+                "Fivetran cannot change a connection's service: delete it or pick another name",
+                connection_id=live.id,
+                expected=spec.service,
+                found=str(live.service),
                 backend=BACKEND,
             )
-        if update and any(key not in live.config for key in spec.compared_config_keys()):
+
+    def drift_flow(
+        self, spec: FivetranConnectionSpec, live: Connection, *, resend_secrets: bool
+    ) -> Flow[Drift[Connection]]:
+        """The PATCH fields that bring `live` back to `spec` (GET details first if needed)."""
+        refreshed: Connection | None = None
+        if any(key not in live.config for key in spec.compared_config_keys()):
             # A list item may leave `config` out (the definition marks it optional and
             # types every value an object); the details answer carries the real values.
-            live = yield self.connection_details(live.id)
-        patch = spec.drift(live) if update else {}
-        if patch:
-            live = yield self.modify_connection(live.id, **patch)
-        info = connection_info(live, hide=spec.secret_values())
-        return EnsureResult(connection=info, created=False, updated=bool(patch))
+            refreshed = yield self.connection_details(live.id)
+            live = refreshed
+        return Drift(
+            changes=spec.changes(live, resend_secrets=resend_secrets),
+            patch=spec.drift(live, resend_secrets=resend_secrets),
+            live=refreshed,
+        )
 
-    def _create(self, spec: FivetranConnectionSpec) -> Flow[tuple[Connection, bool]]:
+    def planned_settings(self, spec: FivetranConnectionSpec) -> dict[str, Any]:
+        """The create's fields; `auth` and secret config values only as `***`."""
+        fields = spec.create_fields()
+        if fields.get("auth") is not None:
+            fields["auth"] = REDACTED
+        settings: dict[str, Any] = plan_value(fields)
+        return settings
+
+    def create_flow(self, spec: FivetranConnectionSpec) -> Flow[tuple[Connection, bool]]:
+        """POST /v1/connections at most `max_create_attempts` times, never a duplicate."""
         name = spec.connection_name
         return create_once(
             self.create_connection(**spec.create_fields()),
@@ -147,6 +206,16 @@ class FivetranBackend(FivetranApi):
             # 409 list the whole group rather than trust it.
             find_after_conflict=lambda: self.find_connection(spec.group_id, name, use_filter=False),
         )
+
+    def update_call(self, live: Connection, patch: Mapping[str, Any]) -> Call[Connection]:
+        """PATCH /v1/connections/{id} with the drifted fields."""
+        return self.modify_connection(live.id, **patch)
+
+    def info_of(
+        self, live: Connection, spec: FivetranConnectionSpec | None = None
+    ) -> ConnectionInfo:
+        """The neutral view; the spec's secrets are scrubbed from `raw` too."""
+        return connection_info(live, hide=spec.secret_values() if spec else ())
 
     # --- readiness -------------------------------------------------------------------
 
@@ -182,16 +251,17 @@ class FivetranBackend(FivetranApi):
     ) -> Flow[SyncHandle]:
         """Record the before-state, then POST /sync (or /resync, scoped to `tables`).
 
-        A sync of a paused connection raises LifecycleError before the POST.
+        A sync of a paused connection raises ConnectionPausedError before the POST.
         """
         if tables and kind is not SyncKind.RESYNC:
             raise ValueError("tables: only a resync can be limited to tables")
         before = yield self.connection_details(connection_id)
         if kind is SyncKind.SYNC and before.paused:
             # Fivetran answers 200 and runs nothing: waiting would only end in a timeout.
-            raise LifecycleError(
+            raise ConnectionPausedError(
                 f"connection {connection_id} is paused: Fivetran accepts the sync request "
                 "but runs nothing until the connection is resumed; resume it first",
+                connection_id=connection_id,
                 backend=BACKEND,
             )
         requested_at = datetime.fromtimestamp((yield NOW), tz=timezone.utc)
@@ -248,10 +318,4 @@ class FivetranBackend(FivetranApi):
 
     def delete_flow(self, connection_id: str, *, missing_ok: bool) -> Flow[bool]:
         """DELETE the connection; a 404 gives False when `missing_ok`, else NotFoundError."""
-        try:
-            yield self.delete_connection(connection_id)
-        except NotFoundError:
-            if missing_ok:
-                return False
-            raise
-        return True
+        return delete_if_present(self.delete_connection(connection_id), missing_ok=missing_ok)

@@ -8,7 +8,7 @@ are class constants, and `.is_known` tells a value a newer hub added.
 
 Secrets never show in `repr()`/`str()`: credential-named keys inside `config`,
 `verificationDetails` or unknown fields are masked (see `conn_shared.redaction`), and
-the spec's credentials are `SecretStr`.
+the spec's credentials (`spec.py`) are `SecretStr`.
 """
 
 from collections.abc import Iterator
@@ -19,25 +19,27 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
-    field_validator,
 )
 
 from conn_shared.backends.open_enum import OpenEnum
 from conn_shared.redaction import REDACTED, is_secret_key, redact
 
 __all__ = [
+    "BACKEND",
     "ConnectionStatus",
     "EditSettings",
     "HubConnection",
     "HubConnectionList",
-    "HubConnectionSpec",
     "HubModel",
-    "OpenEnum",
     "Provider",
     "SecretFieldState",
     "Visibility",
+    "known_values",
+    "masked",
 ]
+
+#: This backend's name in results, errors and the registry.
+BACKEND = "hub"
 
 
 class ConnectionStatus(OpenEnum):
@@ -87,11 +89,13 @@ class Visibility(OpenEnum):
     GLOBAL = "global"
 
 
-def _known(enum: type[OpenEnum]) -> str:
+def known_values(enum: type[OpenEnum]) -> str:
+    """The documented values of an open enum, sorted and comma-separated, for messages."""
     return ", ".join(sorted(enum.known))
 
 
-def _masked(name: str, value: Any) -> Any:
+def masked(name: str, value: Any) -> Any:
+    """`value` as a repr may show it under `name`: credential-named values as `***`."""
     if is_secret_key(name) and value is not None and not isinstance(value, BaseModel):
         return REDACTED
     if isinstance(value, dict | list | tuple):
@@ -112,7 +116,7 @@ class HubModel(BaseModel):
             if name is None or name in self._repr_plain:
                 yield name, value
             else:
-                yield name, _masked(name, value)
+                yield name, masked(name, value)
 
 
 class HubConnection(HubModel):
@@ -183,45 +187,3 @@ class EditSettings(HubModel):
         return [
             n for n in names if not (n in self.secretFields and self.secretFields[n].configured)
         ]
-
-
-class HubConnectionSpec(BaseModel):
-    """A hub connection declared as code, for `ensure_connection`.
-
-    Attributes:
-        name: display name, 1..255 characters.
-        provider: one of `Provider`'s constants (an unlisted provider is sent as is).
-        slug: the stable identity when given (looked up with `GET /connections/slug/{slug}`
-            and sent in the create body); without it the identity is name + provider.
-        visibility: "private" or "global"; None leaves the hub's default / current value.
-        config: non-secret settings; drift is checked key by key (keys the hub has but
-            the spec omits are left alone).
-        credentials: write-only secrets; never read back, only checked for being configured.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field(min_length=1, max_length=255)
-    provider: Provider
-    slug: str | None = Field(default=None, min_length=1)
-    visibility: Visibility | None = None
-    config: dict[str, Any] = Field(default_factory=dict)
-    credentials: dict[str, SecretStr] = Field(default_factory=dict)
-
-    @field_validator("provider")
-    @classmethod
-    def _provider_not_empty(cls, value: Provider) -> Provider:
-        if not value:
-            raise ValueError("provider must not be empty; known providers: " + _known(Provider))
-        return value
-
-    @field_validator("visibility")
-    @classmethod
-    def _visibility_known(cls, value: Visibility | None) -> Visibility | None:
-        if value is not None and not value.is_known:
-            raise ValueError(f"visibility must be one of {_known(Visibility)}, got {value!r}")
-        return value
-
-    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
-        for name, value in super().__repr_args__():
-            yield name, _masked(name, value) if name else value

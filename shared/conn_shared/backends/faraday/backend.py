@@ -1,5 +1,7 @@
 """Faraday v1 (`https://api.faraday.ai/v1`): connection calls and the lifecycle mapping.
 
+    from conn_shared import FaradayBackend, FaradayConnectionSpec, SyncExecutor
+
     backend = FaradayBackend(api_key="...")
     with SyncExecutor(backend.profile()) as executor:
         spec = FaradayConnectionSpec(name="Warehouse", options={"type": "postgres", ...})
@@ -7,10 +9,9 @@
         executor.run(wait_until_ready(backend, ensured.connection.connection_id))
 
 Auth is `Authorization: Bearer <API key>`. Every endpoint under `/connections` has a
-method returning a `Call` (inherited from `FaradayCalls` in faraday_calls.py); listings
-are not paginated by Faraday and come back as one `Page`. Models live in
-faraday_models.py, the error mapping in faraday_errors.py and the pure state mapping
-below in faraday_lifecycle.py.
+method returning a `Call` (`calls.py`); listings are not paginated by Faraday and come
+back as one `Page`. Objects are in `models.py`, desired state and drift in `spec.py`,
+the error mapping in `errors.py` and the state table in `states.py`.
 
 Lifecycle mapping
 -----------------
@@ -19,11 +20,13 @@ Lifecycle mapping
   naming their ids rather than guess. A create whose answer was lost (network error,
   5xx, 429) is looked up by name again and only re-created when truly absent. An
   archived connection found by name is returned as it is (ensure does not unarchive).
+  A connection of another `type` under the name raises IdentityConflictError
+  (Faraday cannot change a connection's type).
 - drift: only non-secret options that differ from the spec are sent, as a JSON merge
   patch (`application/merge-patch+json`) with the `type` the spec requires. Secret
-  options are write-only and never count as drift. A managed connection is read-only
-  and is not patched (a warning is logged); a different connection `type` under the
-  same name raises LifecycleError (Faraday cannot change a connection's type).
+  options are write-only and never count as drift; `resend_secrets` sends them again.
+  A managed connection is read-only and is not patched (a warning is logged and the
+  plan says so in its notes).
 - readiness: ready <- status "ready"; failed <- "error" (reason: `status_error`, else
   `contents_error`); pending <- "new", "starting", "running" and unknown statuses.
 - sync: POST `/connections/{id}/force_update` (202). The before-state is
@@ -43,46 +46,47 @@ Lifecycle mapping
   `unarchive_connection` remain available as plain calls.
 - delete: safe by default. The datasets and targets using the connection (archived
   ones included) are listed first; if any remain, ConnectionInUseError names them and
-  no DELETE is sent. A 409
-  from the DELETE is a ConnectionInUseError too; a 404 returns False with `missing_ok`.
+  no DELETE is sent. A 409 from the DELETE is a ConnectionInUseError too; a 404
+  returns False with `missing_ok`.
+- connection_url: `{app}/connections/{id}`, where the app is derived from `base_url`
+  (`https://api.faraday.ai/v1` -> `https://app.faraday.ai`, see `settings.app_root`)
+  unless `ui_base_url` is set.
 """
 
 import logging
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import Field, SecretStr
 
-from conn_shared.backends.base import BackendSettings
-from conn_shared.backends.faraday_calls import MERGE_PATCH, FaradayCalls
-from conn_shared.backends.faraday_errors import map_faraday_error
-from conn_shared.backends.faraday_lifecycle import (
-    BACKEND_NAME,
+from conn_shared.backends.base import BaseBackend, sync_step
+from conn_shared.backends.ensure import Drift, plan_value
+from conn_shared.backends.faraday.calls import FaradayCalls
+from conn_shared.backends.faraday.errors import map_faraday_error
+from conn_shared.backends.faraday.models import BACKEND, Connection
+from conn_shared.backends.faraday.settings import FaradaySettings, app_root
+from conn_shared.backends.faraday.spec import FaradayConnectionSpec, option_changes, option_drift
+from conn_shared.backends.faraday.states import (
     connection_info,
-    option_drift,
     readiness_of,
     sync_before,
     sync_outcome_of,
 )
-from conn_shared.backends.faraday_models import (
-    Connection,
-    FaradayConnectionSpec,
-)
-from conn_shared.calls import NOW, Flow
+from conn_shared.backends.wire import BearerAuth, delete_if_present
+from conn_shared.calls import NOW, Call, Flow, value_flow
 from conn_shared.create_once import create_once
 from conn_shared.errors import (
     ConnectionInUseError,
     ConnError,
+    IdentityConflictError,
     LifecycleError,
     NotFoundError,
-    UnsupportedStepError,
 )
-from conn_shared.http import ApiProfile
-from conn_shared.lifecycle import (
+from conn_shared.http import ErrorMapper
+from conn_shared.pagination import find_in_pages
+from conn_shared.states import (
     ConnectionInfo,
-    EnsureResult,
     Readiness,
     Step,
     SyncHandle,
@@ -90,82 +94,50 @@ from conn_shared.lifecycle import (
     SyncOutcome,
     TableRef,
 )
-from conn_shared.pagination import find_in_pages
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "MERGE_PATCH",
-    "BearerAuth",
-    "FaradayBackend",
-    "FaradayConnectionSpec",
-    "FaradaySettings",
-]
+__all__ = ["FaradayBackend"]
 
 logger = logging.getLogger("conn_shared.backends.faraday")
 
-DEFAULT_BASE_URL = "https://api.faraday.ai/v1"
 # Lost create answers are looked up, then re-created at most this many times in all.
 _CREATE_ATTEMPTS = 2
 
 
-class FaradaySettings(BackendSettings):
-    """One Faraday account: its API key (from the dashboard's Settings page) and transport."""
-
-    api_key: SecretStr
-    base_url: str = DEFAULT_BASE_URL
-    extra_headers: Mapping[str, str] = Field(default_factory=dict, repr=False)
-
-
-class BearerAuth(httpx.Auth):
-    """`Authorization: Bearer <key>`; the key never appears in repr."""
-
-    def __init__(self, token: SecretStr) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Add the header and send the request once."""
-        request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
-        yield request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token='***')"
-
-
-class FaradayBackend(FaradayCalls):
+class FaradayBackend(
+    BaseBackend[FaradaySettings, FaradayConnectionSpec, Connection],
+    FaradayCalls,
+):
     """The Faraday v1 connections API; holds settings only, its methods return calls and flows.
 
     Construct with `FaradayBackend(FaradaySettings(...))` or `FaradayBackend(api_key=...)`.
     """
 
-    name: ClassVar[str] = BACKEND_NAME
+    name: ClassVar[str] = BACKEND
     capabilities: ClassVar[frozenset[Step]] = frozenset(
         {Step.ENSURE, Step.READINESS, Step.SYNC, Step.SYNC_OUTCOME, Step.DELETE}
     )
+    settings_class: ClassVar[type[FaradaySettings]] = FaradaySettings
+    spec_class: ClassVar[type[FaradayConnectionSpec]] = FaradayConnectionSpec
 
-    def __init__(self, settings: FaradaySettings | None = None, **kwargs: Any) -> None:
-        if settings is not None and kwargs:
-            raise ValueError("pass either settings or keyword arguments, not both")
-        self.settings = settings or FaradaySettings(**kwargs)
+    # --- profile hooks ---------------------------------------------------------------
 
-    def __repr__(self) -> str:
-        return f"FaradayBackend(base_url={self.settings.base_url!r})"
+    def auth(self) -> httpx.Auth:
+        """Bearer auth with the API key."""
+        return BearerAuth(self.settings.api_key)
 
-    def profile(self) -> ApiProfile:
-        """Bearer auth, JSON Accept header, the Faraday error mapper and the key to scrub."""
-        settings = self.settings
-        return ApiProfile(
-            backend=self.name,
-            base_url=settings.base_url,
-            map_error=map_faraday_error,
-            auth=BearerAuth(settings.api_key),
-            headers={"Accept": "application/json", **settings.extra_headers},
-            timeouts=settings.timeouts,
-            retry=settings.retry,
-            max_connections=settings.max_connections,
-            secrets=(settings.api_key.get_secret_value(),),
-        )
+    def error_mapper(self) -> ErrorMapper:
+        """`map_faraday_error`."""
+        return map_faraday_error
 
-    # --- lifecycle flows (the calls are inherited from FaradayCalls) ------------------
+    def scrubbed_secrets(self) -> tuple[str, ...]:
+        """The API key."""
+        return (self.settings.api_key.get_secret_value(),)
+
+    def default_ui_root(self) -> str:
+        """The app that `base_url` belongs to (`settings.app_root`)."""
+        return app_root(self.settings.base_url)
+
+    # --- ensure ----------------------------------------------------------------------
 
     def find_by_name_flow(self, name: str) -> Flow[Connection | None]:
         """The one connection named `name`, or None; LifecycleError when several share it."""
@@ -180,49 +152,77 @@ class FaradayBackend(FaradayCalls):
             )
         return found[0] if found else None
 
-    def ensure_flow(self, spec: Any, *, update: bool) -> Flow[EnsureResult]:
-        """Find the connection named `spec.name` or create it; patch drifted options."""
-        if not isinstance(spec, FaradayConnectionSpec):
-            raise TypeError(f"spec: expected FaradayConnectionSpec, got {type(spec).__name__}")
-        existing = yield from self.find_by_name_flow(spec.name)
-        if existing is None:
-            existing, created = yield from create_once(
-                self.create_connection(spec.name, spec.options),
-                lambda: self.find_by_name_flow(spec.name),
-                what=f"faraday connection {spec.name!r}",
-                attempts=_CREATE_ATTEMPTS,
-            )
-            if created:
-                return EnsureResult(connection=connection_info(existing), created=True)
-        if existing.options.type != spec.type:
-            raise LifecycleError(
-                f"connection {existing.id} named {spec.name!r} has type "
-                f"{str(existing.options.type)!r}, the spec asks for {str(spec.type)!r}; "
+    def find_flow(self, spec: FaradayConnectionSpec) -> Flow[Connection | None]:
+        """GET /connections: the one connection named `spec.name`."""
+        return self.find_by_name_flow(spec.name)
+
+    def check_kind(self, spec: FaradayConnectionSpec, live: Connection) -> None:
+        """IdentityConflictError when the named connection has another `type`."""
+        if live.options.type != spec.type:
+            raise IdentityConflictError(
+                f"connection {live.id} named {spec.name!r} has type "
+                f"{str(live.options.type)!r}, the spec asks for {str(spec.type)!r}; "
                 "Faraday cannot change a connection's type: delete it or pick another name",
+                connection_id=live.id,
+                expected=str(spec.type),
+                found=str(live.options.type),
                 backend=self.name,
             )
-        drift = option_drift(existing.options.as_dict(), spec.options)
-        if not (update and drift):
-            return EnsureResult(connection=connection_info(existing), created=False)
-        if existing.managed:
+
+    def drift_flow(
+        self, spec: FaradayConnectionSpec, live: Connection, *, resend_secrets: bool
+    ) -> Flow[Drift[Connection]]:
+        """The merge patch of drifted (and, if asked, secret) options; sends nothing.
+
+        The listing already holds the options, so no request is needed.
+        """
+        current = live.options.as_dict()
+        drift = option_drift(current, spec.options)
+        if resend_secrets:
+            drift.update(spec.secret_options())
+        if not drift:
+            return value_flow(Drift())
+        if live.managed:
+            keys = ", ".join(sorted(drift))
             logger.warning(
                 "faraday connection %s is managed (read-only); not updating options %s",
-                existing.id,
-                ", ".join(sorted(drift)),
+                live.id,
+                keys,
             )
-            return EnsureResult(connection=connection_info(existing), created=False)
-        logger.info(
-            "faraday connection %s: updating drifted options %s",
-            existing.id,
-            ", ".join(sorted(drift)),
+            note = f"connection {live.id} is managed (read-only): options {keys} are left as is"
+            return value_flow(Drift(notes=(note,)))
+        return value_flow(
+            Drift(
+                changes=option_changes(current, spec, resend_secrets=resend_secrets),
+                patch={"type": str(spec.type), **drift},
+            )
         )
-        patch = {"type": str(spec.type), **drift}
-        updated: Connection = yield self.update_connection(existing.id, options=patch)
-        return EnsureResult(connection=connection_info(updated), created=False, updated=True)
 
-    def verify_flow(self, connection_id: str) -> Flow[Readiness]:
-        """Not supported: Faraday has no connection test endpoint (see the module docstring)."""
-        raise self._unsupported(Step.VERIFY)
+    def planned_settings(self, spec: FaradayConnectionSpec) -> dict[str, Any]:
+        """`name` and `options`, secret options only as `***`."""
+        settings: dict[str, Any] = plan_value({"name": spec.name, "options": spec.options})
+        return settings
+
+    def create_flow(self, spec: FaradayConnectionSpec) -> Flow[tuple[Connection, bool]]:
+        """POST /connections, looked up by name again after a lost answer."""
+        return create_once(
+            self.create_connection(spec.name, spec.options),
+            lambda: self.find_by_name_flow(spec.name),
+            what=f"faraday connection {spec.name!r}",
+            attempts=_CREATE_ATTEMPTS,
+        )
+
+    def update_call(self, live: Connection, patch: Mapping[str, Any]) -> Call[Connection]:
+        """PATCH /connections/{id} with the options merge patch."""
+        return self.update_connection(live.id, options=patch)
+
+    def info_of(
+        self, live: Connection, spec: FaradayConnectionSpec | None = None
+    ) -> ConnectionInfo:
+        """The neutral view; the spec's secrets are scrubbed from `raw` too."""
+        return connection_info(live, hide=spec.secret_values() if spec else ())
+
+    # --- readiness and syncs ---------------------------------------------------------
 
     def readiness_flow(self, connection_id: str) -> Flow[Readiness]:
         """GET the connection and map its status (see the module docstring)."""
@@ -237,11 +237,8 @@ class FaradayBackend(FaradayCalls):
         tables: tuple[TableRef, ...] | None,
         force: bool,
     ) -> Flow[SyncHandle]:
-        """Record the before-state, POST force_update, return the handle."""
-        if kind is not SyncKind.SYNC:
-            raise self._unsupported(Step.RESYNC)
-        if tables:
-            raise self._unsupported(Step.RESYNC_TABLES)
+        """Record the before-state, POST force_update, return the handle (syncs only)."""
+        self.require(sync_step(kind, tables))
         return self._sync_flow(connection_id)
 
     def _sync_flow(self, connection_id: str) -> Flow[SyncHandle]:
@@ -261,13 +258,7 @@ class FaradayBackend(FaradayCalls):
         connection: Connection = yield self.get_connection(handle.connection_id)
         return sync_outcome_of(connection, handle.before)
 
-    def pause_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
-        """Not supported: archive is not a pause (see the module docstring)."""
-        raise self._unsupported(Step.PAUSE)
-
-    def resume_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
-        """Not supported: unarchive does not undo a cascaded archive."""
-        raise self._unsupported(Step.RESUME)
+    # --- delete ----------------------------------------------------------------------
 
     def users_flow(self, connection_id: str) -> Flow[tuple[str, ...]]:
         """The datasets and targets using the connection, as "dataset 'name' (id)" strings."""
@@ -298,11 +289,9 @@ class FaradayBackend(FaradayCalls):
                 backend=self.name,
             )
         try:
-            yield self.delete_connection(connection_id)
-        except NotFoundError:
-            if missing_ok:
-                return False
-            raise
+            deleted = yield from delete_if_present(
+                self.delete_connection(connection_id), missing_ok=missing_ok
+            )
         except ConnectionInUseError as exc:
             # Something started using it after our check: name it if we can.
             try:
@@ -320,11 +309,4 @@ class FaradayBackend(FaradayCalls):
                 method=exc.method,
                 path=exc.path,
             ) from exc
-        return True
-
-    def _unsupported(self, step: Step) -> UnsupportedStepError:
-        return UnsupportedStepError(
-            backend=self.name,
-            step=step.value,
-            supported=tuple(s.value for s in Step if s in self.capabilities),
-        )
+        return deleted

@@ -1,27 +1,10 @@
-"""The connections hub backend: a self-hosted, FastAPI-style `{base}/api/v1` API.
+"""The hub's connection endpoints as `Call`s, and the wire helpers they share.
 
-    backend = HubBackend(base_url="https://hub.example.com", token=SecretStr("..."))
-    with SyncExecutor(backend.profile()) as executor:
-        ensured = executor.run(ensure_connection(backend, HubConnectionSpec(...)))
-        executor.run(wait_until_ready(backend, ensured.connection.connection_id))
-
-Every endpoint of the hub's document has one method returning a `Call`:
-connections (list, create, get, get by slug, update, delete, disable,
-reactivate, set-default, verify, edit-settings) here, files and schema browsing
-in `hub_schema`. The lifecycle flows and the state mapping are in
-`hub_lifecycle`:
-
-    readiness   "verified" -> ready; "error" -> failed (reason: verificationError
-                and verificationErrorCode); "needs_verification" and "verifying" -> pending;
-                "disabled" -> failed with reason "disabled" (it never becomes
-                ready on its own, so a wait fails at once instead of timing out);
-                any other status -> pending, its name in the reason.
-    verify      POST /verify, then the readiness of the returned connection.
-    pause       POST /disable; resume: POST /reactivate; ConnectionInfo.paused is
-                status == "disabled".
-    delete      DELETE; a 404 returns False when missing_ok.
-    sync        not supported: the hub has no sync, resync or sync-status endpoint, so
-                SYNC, RESYNC, RESYNC_TABLES and SYNC_OUTCOME are absent from capabilities.
+Every connection endpoint of the hub's document has one method returning a
+`Call`: list, create, get, get by slug, update, delete, disable, reactivate,
+set-default, verify, edit-settings. Files and schema browsing are in
+`browse.py`. Nothing here sends a request; input that cannot succeed raises
+ValueError naming the field first.
 
 Listing: offset mode by default (`Page.next` from `hasNext` + offset/limit); with
 `cursor`, cursor mode, following a `nextCursor`/`next_cursor` field when the hub
@@ -35,140 +18,66 @@ dropped answer; create and query are not.
 """
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
-from urllib.parse import quote
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
-from conn_shared.backends.hub_api import (
-    BearerAuth,
-    HubSettings,
-    api_root,
-    check_choice,
-    check_limit,
-    check_name,
-    check_visibility,
-    connection_path,
-    map_hub_error,
-    secret_values,
-)
-from conn_shared.backends.hub_lifecycle import (
-    connection_info,
-    delete_flow,
-    ensure_flow,
-    readiness_of,
-)
-from conn_shared.backends.hub_models import (
-    ConnectionStatus,
+from conn_shared.backends.hub.models import (
     EditSettings,
     HubConnection,
     HubConnectionList,
-    HubConnectionSpec,
-    OpenEnum,
     Provider,
-    SecretFieldState,
     Visibility,
 )
-from conn_shared.backends.hub_schema import (
-    ColumnList,
-    FileItem,
-    FileKind,
-    FileListing,
-    FileSelectionValidation,
-    HubBrowseCalls,
-    QueryResult,
-    QueryTableRef,
-    SampleResult,
-    SchemaColumn,
-    SchemaTable,
-    TableList,
-)
-from conn_shared.calls import Call, Flow
-from conn_shared.errors import UnsupportedStepError
-from conn_shared.http import ApiProfile
-from conn_shared.lifecycle import (
-    ConnectionInfo,
-    EnsureResult,
-    Readiness,
-    Step,
-    SyncHandle,
-    SyncKind,
-    SyncOutcome,
-    TableRef,
-)
+from conn_shared.backends.wire import check_limit, path_id, reveal
+from conn_shared.calls import Call
 from conn_shared.pagination import Page
 
 __all__ = [
+    "NAME_MAX",
     "SORT_DIRECTIONS",
     "SORT_FIELDS",
-    "ColumnList",
-    "ConnectionStatus",
-    "EditSettings",
-    "FileItem",
-    "FileKind",
-    "FileListing",
-    "FileSelectionValidation",
-    "HubBackend",
-    "HubConnection",
-    "HubConnectionList",
-    "HubConnectionSpec",
-    "HubSettings",
-    "OpenEnum",
-    "Provider",
-    "QueryResult",
-    "QueryTableRef",
-    "SampleResult",
-    "SchemaColumn",
-    "SchemaTable",
-    "SecretFieldState",
-    "TableList",
-    "Visibility",
-    "map_hub_error",
+    "HubCalls",
+    "check_choice",
+    "check_name",
+    "check_visibility",
+    "connection_path",
 ]
 
+NAME_MAX = 255
 SORT_FIELDS = ("name", "created_at", "updated_at", "last_verified_at", "status", "provider")
 SORT_DIRECTIONS = ("asc", "desc")
+
+
+def connection_path(connection_id: str, *suffix: str) -> str:
+    """`/connections/{id}[/suffix...]` with the id quoted; an empty id is a ValueError."""
+    return "/".join(("/connections", path_id("connection_id", connection_id), *suffix))
+
+
+def check_choice(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    """ValueError naming `field` and the allowed values unless `value` is None or allowed."""
+    if value is not None and value not in allowed:
+        raise ValueError(f"{field}: must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def check_name(name: str) -> None:
+    """ValueError unless `name` has 1..255 characters."""
+    if not isinstance(name, str) or not 1 <= len(name) <= NAME_MAX:
+        raise ValueError(f"name: length must be 1..{NAME_MAX} characters")
+
+
+def check_visibility(visibility: str | None) -> None:
+    """ValueError unless `visibility` is None or a documented value (private, global)."""
+    check_choice("visibility", visibility, tuple(sorted(Visibility.known)))
 
 
 def _connection(response: httpx.Response) -> HubConnection:
     return HubConnection.model_validate(response.json())
 
 
-class HubBackend(HubBrowseCalls):
-    """One hub account; builds calls and flows, does no I/O itself.
-
-    Pass `HubSettings` or its fields as keyword arguments
-    (`HubBackend(base_url=..., token=SecretStr(...))`).
-    """
-
-    name: ClassVar[str] = "hub"
-    capabilities: ClassVar[frozenset[Step]] = frozenset(
-        {Step.ENSURE, Step.VERIFY, Step.READINESS, Step.PAUSE, Step.RESUME, Step.DELETE}
-    )
-
-    def __init__(self, settings: HubSettings | None = None, /, **fields: Any) -> None:
-        if settings is not None and fields:
-            raise TypeError("pass either HubSettings or its fields as keywords, not both")
-        self.settings = settings if settings is not None else HubSettings(**fields)
-        self._root = api_root(self.settings.base_url)
-
-    def __repr__(self) -> str:
-        return f"HubBackend(base_url={self._root!r})"
-
-    def profile(self) -> ApiProfile:
-        """Base URL `{base}/api/v1`, bearer auth, the FastAPI error mapper, the retry policy."""
-        return ApiProfile(
-            backend=self.name,
-            base_url=self._root,
-            map_error=map_hub_error,
-            auth=BearerAuth(self.settings.token),
-            headers={**self.settings.extra_headers, "Accept": "application/json"},
-            timeouts=self.settings.timeouts,
-            retry=self.settings.retry,
-            max_connections=self.settings.max_connections,
-            secrets=(self.settings.token.get_secret_value(),),
-        )
+class HubCalls:
+    """Every connection endpoint of the hub's document, as calls (mixed into `HubBackend`)."""
 
     # -- connections --------------------------------------------------------------------
 
@@ -262,7 +171,7 @@ class HubBackend(HubBrowseCalls):
         if visibility is not None:
             body["visibility"] = str(visibility)
         if credentials:
-            body["credentials"] = secret_values(credentials)
+            body["credentials"] = reveal(dict(credentials))
         if config is not None:
             body["config"] = dict(config)
         return Call(
@@ -284,12 +193,10 @@ class HubBackend(HubBrowseCalls):
 
     def get_connection_by_slug(self, slug: str) -> Call[HubConnection]:
         """One connection by slug (`GET /connections/slug/{slug}`)."""
-        if not isinstance(slug, str) or not slug.strip():
-            raise ValueError("slug: must be a non-empty string")
         return Call(
             operation="hub.get_connection_by_slug",
             method="GET",
-            path=f"/connections/slug/{quote(slug, safe='')}",
+            path=f"/connections/slug/{path_id('slug', slug)}",
             parse=_connection,
         )
 
@@ -313,7 +220,7 @@ class HubBackend(HubBrowseCalls):
         if config is not None:
             body["config"] = dict(config)
         if credentials is not None:
-            body["credentials"] = secret_values(credentials)
+            body["credentials"] = reveal(dict(credentials))
         return Call(
             operation="hub.update_connection",
             method="PATCH",
@@ -365,54 +272,3 @@ class HubBackend(HubBrowseCalls):
             path=connection_path(connection_id, "edit-settings"),
             parse=lambda r: EditSettings.model_validate(r.json()),
         )
-
-    # -- lifecycle ----------------------------------------------------------------------
-
-    def ensure_flow(self, spec: Any, *, update: bool) -> Flow[EnsureResult]:
-        """Find by slug (or name + provider) or create; fix drifted settings when `update`."""
-        if not isinstance(spec, HubConnectionSpec):
-            raise TypeError(f"spec: expected HubConnectionSpec, got {type(spec).__name__}")
-        return ensure_flow(self, spec, update=update)
-
-    def verify_flow(self, connection_id: str) -> Flow[Readiness]:
-        """POST /verify, then map the returned status."""
-        connection: HubConnection = yield self.verify_connection(connection_id)
-        return readiness_of(connection)
-
-    def readiness_flow(self, connection_id: str) -> Flow[Readiness]:
-        """GET the connection and map its status."""
-        connection: HubConnection = yield self.get_connection(connection_id)
-        return readiness_of(connection)
-
-    def trigger_sync_flow(
-        self,
-        connection_id: str,
-        *,
-        kind: SyncKind,
-        tables: tuple[TableRef, ...] | None,
-        force: bool,
-    ) -> Flow[SyncHandle]:
-        """Refused: the hub has no sync endpoint (the lifecycle checks this before calling)."""
-        raise self._unsupported(Step.RESYNC if kind is SyncKind.RESYNC else Step.SYNC)
-
-    def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
-        """Refused: the hub reports no syncs (the lifecycle checks this before calling)."""
-        raise self._unsupported(Step.SYNC_OUTCOME)
-
-    def _unsupported(self, step: Step) -> UnsupportedStepError:
-        supported = tuple(s.value for s in Step if s in self.capabilities)
-        return UnsupportedStepError(backend=self.name, step=step.value, supported=supported)
-
-    def pause_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
-        """Disable the connection."""
-        connection: HubConnection = yield self.disable_connection(connection_id)
-        return connection_info(connection)
-
-    def resume_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
-        """Reactivate the connection."""
-        connection: HubConnection = yield self.reactivate_connection(connection_id)
-        return connection_info(connection)
-
-    def delete_flow(self, connection_id: str, *, missing_ok: bool) -> Flow[bool]:
-        """Delete; a 404 gives False when `missing_ok`, NotFoundError otherwise."""
-        return delete_flow(self, connection_id, missing_ok=missing_ok)

@@ -9,19 +9,32 @@ Give the name as `schema_name`, in `config`, or both (they must agree).
 Drift is judged on what Fivetran can echo back: the top-level settings the spec
 sets, and non-secret `config` values present in the answer. Secret values
 (credential-named keys, `SecretStr` values, anything Fivetran masks as
-`******`) and `auth` are never compared, so they never count as drift.
+`******`) and `auth` are never compared, so they never count as drift; to rotate
+them, `drift(..., resend_secrets=True)` sends them again.
+
+`check_schedule` holds the schedule values Fivetran accepts; the create and
+update calls check them too.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from conn_shared.backends.fivetran_models import ConnectCardConfig, Connection
-from conn_shared.backends.fivetran_wire import check_schedule
+from conn_shared.backends.ensure import plan_value
+from conn_shared.backends.fivetran.models import ConnectCardConfig, Connection
 from conn_shared.redaction import REDACTED, is_secret_key, redact
+from conn_shared.states import FieldChange
 
-__all__ = ["IDENTITY_CONFIG_KEYS", "SETTINGS_COMPARED", "FivetranConnectionSpec", "is_masked"]
+__all__ = [
+    "IDENTITY_CONFIG_KEYS",
+    "SETTINGS_COMPARED",
+    "SYNC_FREQUENCIES",
+    "FivetranConnectionSpec",
+    "check_schedule",
+    "is_masked",
+]
 
 #: `config` keys that make up the connection's name; permanent, never patched.
 IDENTITY_CONFIG_KEYS = frozenset({"schema", "table", "table_group_name", "schema_prefix"})
@@ -40,6 +53,24 @@ SETTINGS_COMPARED = (
     "hybrid_deployment_agent_id",
 )
 _MISSING = object()
+#: The sync frequencies (minutes) Fivetran accepts.
+SYNC_FREQUENCIES = (1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440)
+_DAILY_TIME = re.compile(r"^(?:[01]\d|2[0-3]):00$")
+
+
+def check_schedule(sync_frequency: int | None, daily_sync_time: str | None) -> None:
+    """Raise ValueError for a sync frequency or daily sync time Fivetran would refuse."""
+    if sync_frequency is not None and (
+        isinstance(sync_frequency, bool) or sync_frequency not in SYNC_FREQUENCIES
+    ):
+        allowed = ", ".join(map(str, SYNC_FREQUENCIES))
+        raise ValueError(
+            f"sync_frequency: must be one of {allowed} (minutes), got {sync_frequency}"
+        )
+    if daily_sync_time is not None and not _DAILY_TIME.match(daily_sync_time):
+        raise ValueError(
+            f"daily_sync_time: must be a whole hour from 00:00 to 23:00, got {daily_sync_time!r}"
+        )
 
 
 def is_masked(value: Any) -> bool:
@@ -169,25 +200,20 @@ class FivetranConnectionSpec(BaseModel):
             if key not in IDENTITY_CONFIG_KEYS and not _secret(key, wanted)
         )
 
-    def drift(self, live: Connection) -> dict[str, Any]:
+    def drift(self, live: Connection, *, resend_secrets: bool = False) -> dict[str, Any]:
         """The PATCH fields that bring `live` back to this spec; empty when nothing drifted.
 
         Only drifted values are included: changed settings, and under `config`
-        only the changed top-level keys (with their full desired value).
+        only the changed top-level keys (with their full desired value). With
+        `resend_secrets`, the secret `config` keys and `auth` are added (secrets
+        never count as drift, so this is the only way to rotate them).
         """
-        patch: dict[str, Any] = {}
-        for name in SETTINGS_COMPARED:
-            wanted = getattr(self, name)
-            if wanted is not None and not _same(wanted, getattr(live, name)):
-                patch[name] = wanted
-        config: dict[str, Any] = {}
-        for key, wanted in self.config.items():
-            if key in IDENTITY_CONFIG_KEYS or _secret(key, wanted):
-                continue
-            current = live.config.get(key, _MISSING)
-            if current is _MISSING or is_masked(current) or _same(wanted, current):
-                continue
-            config[key] = wanted
+        settings, config = self._drifted(live)
+        patch: dict[str, Any] = dict(settings)
+        if resend_secrets:
+            config.update({k: v for k, v in self.config.items() if _holds_secret(k, v)})
+            if self.auth:
+                patch["auth"] = self.auth
         if config:
             patch["config"] = config
         if patch and self.run_setup_tests is not None:
@@ -204,6 +230,56 @@ class FivetranConnectionSpec(BaseModel):
                     }
                 )
         return patch
+
+    def changes(self, live: Connection, *, resend_secrets: bool = False) -> tuple[FieldChange, ...]:
+        """What `drift` would change, field by field, for a plan; secrets only as `***`."""
+        settings, config = self._drifted(live)
+        found = [
+            FieldChange(field=name, current=plan_value(getattr(live, name)), desired=plan_value(v))
+            for name, v in settings.items()
+        ]
+        found += [
+            FieldChange(
+                field=f"config.{key}",
+                current=plan_value(live.config.get(key)),
+                desired=plan_value(wanted),
+            )
+            for key, wanted in config.items()
+        ]
+        if resend_secrets:
+            resent = [f"config.{k}" for k, v in self.config.items() if _holds_secret(k, v)]
+            resent += ["auth"] if self.auth else []
+            # Fivetran never shows a secret back: both sides are only the marker.
+            found += [
+                FieldChange(field=name, current=REDACTED, desired=REDACTED, secret=True)
+                for name in resent
+            ]
+        return tuple(found)
+
+    def _drifted(self, live: Connection) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(drifted top-level settings, drifted non-secret `config` keys), desired values."""
+        settings: dict[str, Any] = {}
+        for name in SETTINGS_COMPARED:
+            wanted = getattr(self, name)
+            if wanted is not None and not _same(wanted, getattr(live, name)):
+                settings[name] = wanted
+        config: dict[str, Any] = {}
+        for key, wanted in self.config.items():
+            if key in IDENTITY_CONFIG_KEYS or _secret(key, wanted):
+                continue
+            current = live.config.get(key, _MISSING)
+            if current is _MISSING or is_masked(current) or _same(wanted, current):
+                continue
+            config[key] = wanted
+        return settings, config
+
+
+def _holds_secret(key: str, value: Any) -> bool:
+    if key in IDENTITY_CONFIG_KEYS:
+        return False
+    found: list[str] = []
+    _collect(value, found, secret=_secret(key, value))
+    return bool(found)
 
 
 def _collect(value: Any, found: list[str], *, secret: bool) -> None:

@@ -1,8 +1,4 @@
-"""How to reach a connections hub: settings, the API root, paths, and its error bodies.
-
-The hub is self-hosted, so there is no default base URL: `HubSettings.base_url`
-is the user's server and `/api/v1` is appended (a URL that already ends in
-`/api/v1` is kept as is). Requests carry `Authorization: Bearer <token>`.
+"""The hub's error bodies mapped into the shared exception tree.
 
 Errors are FastAPI-shaped:
 
@@ -17,111 +13,18 @@ Errors are FastAPI-shaped:
   such a list, since being in use is the only conflict a delete reports.
 """
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import httpx
-from pydantic import SecretStr
 
-from conn_shared.backends.base import BackendSettings
-from conn_shared.backends.hub_models import Visibility
+from conn_shared.backends.hub.models import BACKEND
 from conn_shared.errors import ApiError, ConnectionInUseError, FieldError
 from conn_shared.http import build_api_error, request_id_of
 
-__all__ = [
-    "API_PREFIX",
-    "BearerAuth",
-    "HubSettings",
-    "api_root",
-    "check_choice",
-    "check_limit",
-    "check_name",
-    "check_visibility",
-    "connection_path",
-    "map_hub_error",
-    "secret_values",
-]
+__all__ = ["map_hub_error"]
 
-BACKEND = "hub"
-API_PREFIX = "/api/v1"
 _LOCATION_PREFIXES = frozenset({"body", "query", "path", "header", "cookie"})
-
-
-class HubSettings(BackendSettings):
-    """One hub account: the server's base URL (required, no default) and a bearer token.
-
-    Example: `HubSettings(base_url="https://hub.example.com", token=SecretStr("..."))`
-    talks to `https://hub.example.com/api/v1`.
-    """
-
-    token: SecretStr
-
-
-class BearerAuth(httpx.Auth):
-    """`Authorization: Bearer <token>` on every request; the token stays out of reprs."""
-
-    def __init__(self, token: SecretStr) -> None:
-        self._token = token
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token=***)"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
-        yield request
-
-
-def api_root(base_url: str) -> str:
-    """`base_url` with `/api/v1` appended once (kept when it is already there)."""
-    root = base_url.strip().rstrip("/")
-    if not root:
-        raise ValueError("base_url: the hub has no default address; give your server's URL")
-    if root.endswith(API_PREFIX):
-        return root
-    return root + API_PREFIX
-
-
-def connection_path(connection_id: str, *suffix: str) -> str:
-    """`/connections/{id}[/suffix...]` with the id quoted; an empty id is a ValueError."""
-    if not isinstance(connection_id, str) or not connection_id.strip():
-        raise ValueError("connection_id: must be a non-empty string")
-    return "/".join(("/connections", quote(connection_id, safe=""), *suffix))
-
-
-LIMIT_MAX = 1000
-NAME_MAX = 255
-
-
-def check_limit(limit: int | None) -> None:
-    """ValueError unless `limit` is None or within 1..1000."""
-    if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= LIMIT_MAX):
-        raise ValueError(f"limit: must be within 1..{LIMIT_MAX}, got {limit!r}")
-
-
-def check_choice(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
-    """ValueError naming `field` and the allowed values unless `value` is None or allowed."""
-    if value is not None and value not in allowed:
-        raise ValueError(f"{field}: must be one of {', '.join(allowed)}, got {value!r}")
-
-
-def check_name(name: str) -> None:
-    """ValueError unless `name` has 1..255 characters."""
-    if not isinstance(name, str) or not 1 <= len(name) <= NAME_MAX:
-        raise ValueError(f"name: length must be 1..{NAME_MAX} characters")
-
-
-def check_visibility(visibility: str | None) -> None:
-    """ValueError unless `visibility` is None or a documented value (private, global)."""
-    check_choice("visibility", visibility, tuple(sorted(Visibility.known)))
-
-
-def secret_values(credentials: Mapping[str, str | SecretStr]) -> dict[str, str]:
-    """The plain values to send; only a request body ever holds them."""
-    return {
-        key: value.get_secret_value() if isinstance(value, SecretStr) else value
-        for key, value in credentials.items()
-    }
 
 
 def _field_name(loc: Any) -> str:

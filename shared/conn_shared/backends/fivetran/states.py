@@ -28,9 +28,14 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from conn_shared.backends.fivetran_models import Connection, FivetranSyncState, SetupState
-from conn_shared.backends.fivetran_wire import BACKEND
-from conn_shared.lifecycle import (
+from conn_shared.backends.fivetran.models import (
+    BACKEND,
+    Connection,
+    FivetranSyncState,
+    SetupState,
+)
+from conn_shared.redaction import scrub_values
+from conn_shared.states import (
     ConnectionInfo,
     Readiness,
     ReadinessState,
@@ -39,7 +44,6 @@ from conn_shared.lifecycle import (
     SyncOutcome,
     SyncState,
 )
-from conn_shared.redaction import scrub
 
 __all__ = ["connection_info", "readiness_of", "sync_marker", "sync_outcome_of"]
 
@@ -57,18 +61,8 @@ def connection_info(connection: Connection, *, hide: Sequence[str] = ()) -> Conn
         connection_id=connection.id,
         name=connection.schema_name,
         paused=connection.paused,
-        raw=_scrubbed(connection.redacted(), hide),
+        raw=scrub_values(connection.redacted(), hide),
     )
-
-
-def _scrubbed(value: Any, hide: Sequence[str]) -> Any:
-    if not hide:
-        return value
-    if isinstance(value, dict):
-        return {k: _scrubbed(v, hide) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v, hide) for v in value]
-    return scrub(value, hide) if isinstance(value, str) else value
 
 
 def readiness_of(connection: Connection) -> Readiness:

@@ -1,20 +1,20 @@
 """Faraday v1 connection endpoints as `Call`s: one method per endpoint, no I/O.
 
-`FaradayCalls` is the request half of `FaradayBackend` (shared.backends.faraday):
+`FaradayCalls` is the request half of `FaradayBackend` (mixed into it):
 each method validates its input (raising ValueError naming the field before any
 request), quotes ids into the path and returns a `Call` whose parser builds the
-models of `conn_shared.backends.faraday_models`. Faraday's listings are not paginated,
+models of `models.py`. Faraday's listings are not paginated,
 so they come back as a single `Page`.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.faraday_models import Connection, Dataset, RotateCredentialsType, Target
+from conn_shared.backends.faraday.models import Connection, Dataset, RotateCredentialsType, Target
+from conn_shared.backends.wire import path_id
 from conn_shared.calls import Call
 from conn_shared.pagination import Page
 
@@ -22,12 +22,6 @@ __all__ = ["MERGE_PATCH", "FaradayCalls"]
 
 MERGE_PATCH = "application/merge-patch+json"
 M = TypeVar("M", bound=BaseModel)
-
-
-def _path_id(field: str, value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{field}: must be a non-empty string, got {value!r}")
-    return quote(value, safe="")
 
 
 def _json(response: httpx.Response) -> Any:
@@ -71,7 +65,7 @@ class FaradayCalls:
             if isinstance(ids, str) or not ids:
                 raise ValueError("ids: must be a non-empty sequence of connection ids")
             for item in ids:
-                _path_id("ids[]", item)
+                path_id("ids[]", item)
             params["ids"] = ",".join(ids)
         return Call(
             "faraday.list_connections", "GET", "/connections", _page(Connection), params=params
@@ -86,7 +80,7 @@ class FaradayCalls:
 
     def get_connection(self, connection_id: str) -> Call[Connection]:
         """GET /connections/{connection_id}."""
-        path = f"/connections/{_path_id('connection_id', connection_id)}"
+        path = f"/connections/{path_id('connection_id', connection_id)}"
         return Call("faraday.get_connection", "GET", path, _connection)
 
     def update_connection(
@@ -100,7 +94,7 @@ class FaradayCalls:
 
         `options` must include `type`; an option set to None is removed (merge-patch null).
         """
-        path = f"/connections/{_path_id('connection_id', connection_id)}"
+        path = f"/connections/{path_id('connection_id', connection_id)}"
         body: dict[str, Any] = {}
         if name is not None:
             if not name.strip():
@@ -123,22 +117,22 @@ class FaradayCalls:
 
     def delete_connection(self, connection_id: str) -> Call[None]:
         """DELETE /connections/{connection_id} (204). Prefer `delete_flow`, which checks users."""
-        path = f"/connections/{_path_id('connection_id', connection_id)}"
+        path = f"/connections/{path_id('connection_id', connection_id)}"
         return Call("faraday.delete_connection", "DELETE", path, _no_body)
 
     def list_connection_datasets(self, connection_id: str) -> Call[Page[Dataset]]:
         """GET /connections/{connection_id}/datasets: datasets reading from the connection."""
-        path = f"/connections/{_path_id('connection_id', connection_id)}/datasets"
+        path = f"/connections/{path_id('connection_id', connection_id)}/datasets"
         return Call("faraday.list_connection_datasets", "GET", path, _page(Dataset))
 
     def list_connection_targets(self, connection_id: str) -> Call[Page[Target]]:
         """GET /connections/{connection_id}/targets: targets writing to the connection."""
-        path = f"/connections/{_path_id('connection_id', connection_id)}/targets"
+        path = f"/connections/{path_id('connection_id', connection_id)}/targets"
         return Call("faraday.list_connection_targets", "GET", path, _page(Target))
 
     def force_update_connection(self, connection_id: str) -> Call[None]:
         """POST /connections/{connection_id}/force_update (202): queue a rerun."""
-        path = f"/connections/{_path_id('connection_id', connection_id)}/force_update"
+        path = f"/connections/{path_id('connection_id', connection_id)}/force_update"
         # Queuing a second rerun is harmless, so a lost 202 may be resent.
         return Call("faraday.force_update_connection", "POST", path, _no_body, idempotent=True)
 
@@ -173,7 +167,7 @@ class FaradayCalls:
         cascade_to: Sequence[str] | None,
         cascade_to_all: bool | None,
     ) -> Call[None]:
-        path = f"/connections/{_path_id('connection_id', connection_id)}/{action}"
+        path = f"/connections/{path_id('connection_id', connection_id)}/{action}"
         body: dict[str, Any] = {}
         if cascade_to is not None:
             if isinstance(cascade_to, str):
@@ -193,5 +187,5 @@ class FaradayCalls:
         if type not in RotateCredentialsType.known:
             allowed = ", ".join(sorted(RotateCredentialsType.known))
             raise ValueError(f"type: must be one of {allowed}, got {type!r}")
-        path = f"/connections/{_path_id('connection_id', connection_id)}/rotate_credentials"
+        path = f"/connections/{path_id('connection_id', connection_id)}/rotate_credentials"
         return Call("faraday.rotate_credentials", "POST", path, _connection, json={"type": type})

@@ -1,0 +1,69 @@
+"""Hub connection statuses mapped onto the shared `Readiness` and `ConnectionInfo`: pure.
+
+    readiness   "verified" -> ready; "error" -> failed (reason: verificationError
+                and verificationErrorCode); "needs_verification" and "verifying" -> pending;
+                "disabled" -> failed with reason "disabled" (it never becomes
+                ready on its own, so a wait fails at once instead of timing out);
+                any other status -> pending, its name in the reason.
+    info        `paused` is true while the hub has the connection disabled.
+
+The hub has no syncs, so there is no sync-outcome mapping.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from conn_shared.backends.hub.models import BACKEND, ConnectionStatus, HubConnection
+from conn_shared.redaction import redact, scrub_values
+from conn_shared.states import ConnectionInfo, Readiness, ReadinessState
+
+__all__ = ["connection_info", "readiness_of"]
+
+
+def _raw(connection: HubConnection) -> dict[str, Any]:
+    dumped: dict[str, Any] = redact(connection.model_dump(mode="json", by_alias=True))
+    return dumped
+
+
+def readiness_of(connection: HubConnection) -> Readiness:
+    """Map a hub connection's status onto `Readiness` (table in the module docstring)."""
+    status = connection.status
+    reason: str | None
+    if status == ConnectionStatus.VERIFIED:
+        state, reason = ReadinessState.READY, None
+    elif status == ConnectionStatus.ERROR:
+        state, reason = ReadinessState.FAILED, _verification_failure(connection)
+    elif status == ConnectionStatus.DISABLED:
+        state, reason = ReadinessState.FAILED, "disabled (reactivate it to use it)"
+    elif status in (ConnectionStatus.NEEDS_VERIFICATION, ConnectionStatus.VERIFYING):
+        state, reason = ReadinessState.PENDING, str(status)
+    else:
+        state, reason = ReadinessState.PENDING, f"unknown status {str(status)!r}"
+    return Readiness(
+        backend=BACKEND,
+        connection_id=connection.id,
+        state=state,
+        reason=reason,
+        raw=_raw(connection),
+    )
+
+
+def _verification_failure(connection: HubConnection) -> str:
+    message = connection.verificationError or "verification failed"
+    if connection.verificationErrorCode:
+        return f"{message} [{connection.verificationErrorCode}]"
+    return message
+
+
+def connection_info(connection: HubConnection, *, hide: Sequence[str] = ()) -> ConnectionInfo:
+    """The backend-neutral view; `paused` is true while the hub has it disabled.
+
+    `hide` lists literal secrets (a spec's) to scrub from `raw` as well.
+    """
+    return ConnectionInfo(
+        backend=BACKEND,
+        connection_id=connection.id,
+        name=connection.name,
+        paused=connection.status == ConnectionStatus.DISABLED,
+        raw=scrub_values(_raw(connection), hide),
+    )

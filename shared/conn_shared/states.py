@@ -1,0 +1,207 @@
+"""What the lifecycle verbs return, in backend-neutral words: plain-JSON pydantic models.
+
+    Step            a lifecycle step a backend may or may not support
+    ConnectionInfo  a connection as every backend can describe it
+    EnsureResult    what `ensure_connection` did (found or created; updated or not)
+    ConnectionPlan  what `ensure_connection` would do (`plan_connection`): create, update, none
+      FieldChange     one setting an update would change (secrets only as the redacted marker)
+      PlanAction      create / update / none
+    Readiness       pending / ready / failed, with the reason (ReadinessState)
+    SyncHandle      a requested sync and the state seen before asking (SyncKind)
+    SyncOutcome     running / succeeded / failed / rescheduled (SyncState)
+    TableRef        one table to resync
+
+Every model is frozen and serializes to plain JSON (`model_dump(mode="json")`),
+so it can cross an Airflow XCom, a trigger event or a Dagster cursor. `raw`
+fields keep the vendor's own object with secrets redacted; a plan never holds a
+secret value at all.
+"""
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ConnectionInfo",
+    "ConnectionPlan",
+    "EnsureResult",
+    "FieldChange",
+    "PlanAction",
+    "Readiness",
+    "ReadinessState",
+    "Step",
+    "SyncHandle",
+    "SyncKind",
+    "SyncOutcome",
+    "SyncState",
+    "TableRef",
+]
+
+
+class Step(str, Enum):
+    """A lifecycle step a backend may or may not support."""
+
+    ENSURE = "ensure"
+    VERIFY = "verify"
+    READINESS = "readiness"
+    SYNC = "sync"
+    RESYNC = "resync"
+    RESYNC_TABLES = "resync_tables"
+    SYNC_OUTCOME = "sync_outcome"
+    PAUSE = "pause"
+    RESUME = "resume"
+    DELETE = "delete"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConnectionInfo(_Model):
+    """A connection as every backend can describe it; `raw` is the vendor object, redacted."""
+
+    backend: str
+    connection_id: str
+    name: str | None = None
+    paused: bool | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class EnsureResult(_Model):
+    """What `ensure_connection` did: found or created, and whether it updated drifted config."""
+
+    connection: ConnectionInfo
+    created: bool
+    updated: bool = False
+
+
+class PlanAction(str, Enum):
+    """What `ensure_connection` would do to the connection a spec identifies."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    NONE = "none"
+
+
+class FieldChange(_Model):
+    """One setting an update would change, under the vendor's own (dotted) field name.
+
+    `current` is None when the connection lacks the field. For a secret field
+    (`secret` true) both values are the redacted marker `***`, or None when
+    the vendor reports the secret unset: a plan never holds a secret.
+    """
+
+    field: str
+    current: Any = None
+    desired: Any = None
+    secret: bool = False
+
+
+class ConnectionPlan(_Model):
+    """What `ensure_connection` would do, found out with reads only (`plan_connection`).
+
+    Attributes:
+        backend: the backend's name.
+        action: create, update or none.
+        name: the connection's name (its identity, as the vendor shows it).
+        connection_id: the existing connection (update, none); None for a create.
+        settings: for a create, the settings it would send, under the vendor's field
+            names; secret values show as the redacted marker `***`.
+        changes: for an update, the field-level diff of what it would change.
+        notes: what ensure will deliberately leave alone, and why (e.g. a read-only
+            connection whose drift cannot be fixed).
+    """
+
+    backend: str
+    action: PlanAction
+    name: str | None = None
+    connection_id: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    changes: tuple[FieldChange, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The plan as text for logs and task output: a head line, then one line per change."""
+        target = self.connection_id or "(new)"
+        head = f"{self.action.value} {self.backend} connection {target}"
+        if self.name:
+            head += f" ({self.name})"
+        lines = [head]
+        if self.action is PlanAction.CREATE:
+            lines += [f"  {key} = {value!r}" for key, value in self.settings.items()]
+        lines += [f"  {c.field}: {c.current!r} -> {c.desired!r}" for c in self.changes]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+class ReadinessState(str, Enum):
+    """Normalized readiness of a connection."""
+
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Readiness(_Model):
+    """Whether a connection can be used, and if it failed, why."""
+
+    backend: str
+    connection_id: str
+    state: ReadinessState
+    reason: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class SyncKind(str, Enum):
+    """A normal incremental sync, or a resync (historical / rebuild)."""
+
+    SYNC = "sync"
+    RESYNC = "resync"
+
+
+class TableRef(_Model):
+    """One table to resync: its schema (source namespace) and table name."""
+
+    schema_name: str = Field(alias="schema")
+    table: str
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class SyncHandle(_Model):
+    """A sync that was asked for, with the state observed before asking.
+
+    `before` holds the backend's markers (e.g. Fivetran's succeeded_at/failed_at)
+    that tell a finished sync from an earlier one; it is plain JSON so the handle
+    can travel through XCom, trigger payloads and Dagster cursors.
+    """
+
+    backend: str
+    connection_id: str
+    kind: SyncKind
+    requested_at: datetime
+    before: dict[str, Any] = Field(default_factory=dict)
+    tables: tuple[TableRef, ...] | None = None
+
+
+class SyncState(str, Enum):
+    """Normalized state of a requested sync."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    RESCHEDULED = "rescheduled"
+
+
+class SyncOutcome(_Model):
+    """Where a requested sync stands; `rescheduled_until` is set when the vendor postponed it."""
+
+    backend: str
+    connection_id: str
+    state: SyncState
+    reason: str | None = None
+    rescheduled_until: datetime | None = None
+    finished_at: datetime | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)

@@ -330,6 +330,7 @@ def _observe_readiness(readiness: Readiness) -> tuple[Observed, str | None, floa
         ReadinessState.READY: Observed.SUCCEEDED,
         ReadinessState.FAILED: Observed.FAILED,
         ReadinessState.PENDING: Observed.PENDING,
+        ReadinessState.PAUSED: Observed.PAUSED,
     }[readiness.state]
     return observed, readiness.reason, None
 
@@ -338,8 +339,10 @@ def _observe_sync(outcome: SyncOutcome) -> tuple[Observed, str | None, float | N
     observed = {
         SyncState.SUCCEEDED: Observed.SUCCEEDED,
         SyncState.FAILED: Observed.FAILED,
+        SyncState.PENDING: Observed.PENDING,
         SyncState.RUNNING: Observed.PENDING,
         SyncState.RESCHEDULED: Observed.RESCHEDULED,
+        SyncState.PAUSED: Observed.PAUSED,
     }[outcome.state]
     until = outcome.rescheduled_until.timestamp() if outcome.rescheduled_until else None
     return observed, outcome.reason, until

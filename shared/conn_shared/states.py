@@ -137,11 +137,16 @@ class ConnectionPlan(_Model):
 
 
 class ReadinessState(str, Enum):
-    """Normalized readiness of a connection."""
+    """Normalized readiness of a connection.
+
+    `paused`: the vendor has the connection switched off (the hub's "disabled")
+    so it cannot become ready until someone resumes it.
+    """
 
     PENDING = "pending"
     READY = "ready"
     FAILED = "failed"
+    PAUSED = "paused"
 
 
 class Readiness(_Model):
@@ -187,12 +192,22 @@ class SyncHandle(_Model):
 
 
 class SyncState(str, Enum):
-    """Normalized state of a requested sync."""
+    """Normalized state of a requested sync.
 
+    pending      asked for, but the vendor shows no sync started since (queued, scheduled)
+    running      a sync is in progress (or the vendor reports a state we do not know)
+    succeeded    a sync completed successfully after the request
+    failed       a sync failed after the request, and none succeeded since
+    rescheduled  the vendor postponed it (`rescheduled_until`)
+    paused       the connection is paused: nothing runs until it is resumed
+    """
+
+    PENDING = "pending"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     RESCHEDULED = "rescheduled"
+    PAUSED = "paused"
 
 
 class SyncOutcome(_Model):

@@ -128,11 +128,12 @@ def test_rate_limited_burst_waits_and_every_call_succeeds(
     results = driver.gather([details(connection_id) for _ in range(8)])
 
     assert [r.id for r in results] == [connection_id] * 8
-    assert sim.count(name, "GET", DETAILS_ROUTE[name], status=429) > 0
     assert sim.count(name, "GET", DETAILS_ROUTE[name], status=200) == 8
-    # The simulator asks for one second (Retry-After: 1); the client waited before retrying
-    # (a hair less than the second by the time it sleeps).
-    assert any(seconds > 0.9 for seconds in driver.sleeps)
+    # Either a call met a 429 (Retry-After: 1 s) or a success said the quota was spent
+    # (X-RateLimit-Remaining: 0) and the executor held the next calls until the next
+    # token (0.25 s at 4 a second); which one depends on how the threads are scheduled.
+    assert driver.sleeps
+    assert max(driver.sleeps) > 0.2
 
 
 def _storm(seed: int, name: str) -> FaultPlan:

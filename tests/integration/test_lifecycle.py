@@ -13,7 +13,7 @@ import pytest
 
 from conn_shared import ReadinessState, Step, SyncHandle, SyncKind, SyncState
 from conn_shared.calls import Flow
-from conn_shared.errors import UnsupportedStepError
+from conn_shared.errors import ConnectionPausedError, UnsupportedStepError
 from conn_shared.lifecycle import (
     delete_connection,
     ensure_connection,
@@ -147,10 +147,10 @@ def test_whole_lifecycle(sim: SimServer, drivers: DriverFactory, name: str, mode
 
 
 @pytest.mark.parametrize("mode", MODE_PARAMS)
-def test_disabled_hub_connection_fails_a_readiness_wait(
+def test_a_disabled_hub_connection_is_paused_and_ends_a_readiness_wait(
     sim: SimServer, drivers: DriverFactory, mode: str
 ) -> None:
-    """The hub backend documents "disabled" as failed: a wait must end, not time out."""
+    """A disabled connection never becomes ready by itself: the wait ends typed, at once."""
     driver = drivers("hub", mode)
     backend = driver.backend
     ensured = driver.run(ensure_connection(backend, make_spec("hub")))
@@ -159,8 +159,10 @@ def test_disabled_hub_connection_fails_a_readiness_wait(
     driver.run(pause_connection(backend, connection_id))
 
     readiness = driver.run(get_readiness(backend, connection_id))
+    with pytest.raises(ConnectionPausedError, match="reactivate"):
+        driver.run(wait_until_ready(backend, connection_id, policy=WAIT))
 
-    assert readiness.state is ReadinessState.FAILED
+    assert readiness.state is ReadinessState.PAUSED
     assert readiness.reason is not None
     assert "disabled" in readiness.reason
 

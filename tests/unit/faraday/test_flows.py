@@ -400,7 +400,7 @@ async def test_wait_for_sync_fails_when_the_rerun_errors(mode: str) -> None:
 async def test_get_sync_outcome_once(mode: str) -> None:
     script = Script().on("GET", f"/connections/{CONN_ID}", reply(200, connection_json()))
     outcome = await run(mode, script, get_sync_outcome(backend(), _handle()))
-    assert outcome.state is SyncState.RUNNING
+    assert outcome.state is SyncState.PENDING  # nothing moved since the handle's before-state
 
 
 # --- delete -----------------------------------------------------------------------------

@@ -86,7 +86,7 @@ BEFORE = {"status": "ready", "last_updated_output_at": T0, "status_changed_at": 
 @pytest.mark.parametrize(
     ("before", "overrides", "state", "reason"),
     [
-        pytest.param(BEFORE, {}, SyncState.RUNNING, None, id="nothing-moved"),
+        pytest.param(BEFORE, {}, SyncState.PENDING, None, id="nothing-moved"),
         pytest.param(
             BEFORE,
             {"status": "running", "status_changed_at": T1},
@@ -104,9 +104,9 @@ BEFORE = {"status": "ready", "last_updated_output_at": T0, "status_changed_at": 
         pytest.param(
             BEFORE,
             {"status": "running", "last_updated_output_at": T1},
-            SyncState.RUNNING,
+            SyncState.SUCCEEDED,
             None,
-            id="output-advanced-but-rerunning",
+            id="output-advanced-then-a-later-rerun-started",
         ),
         pytest.param(
             BEFORE,
@@ -118,7 +118,7 @@ BEFORE = {"status": "ready", "last_updated_output_at": T0, "status_changed_at": 
         pytest.param(
             {**BEFORE, "status": "error"},
             {"status": "error", "status_error": "old failure"},
-            SyncState.RUNNING,
+            SyncState.PENDING,
             None,
             id="error-from-before-the-request",
         ),
@@ -132,7 +132,7 @@ BEFORE = {"status": "ready", "last_updated_output_at": T0, "status_changed_at": 
         pytest.param(
             BEFORE,
             {"status": "ready", "last_updated_output_at": "2026-01-01T13:00:00+01:00"},
-            SyncState.RUNNING,
+            SyncState.PENDING,
             None,
             id="same-instant-other-offset",
         ),

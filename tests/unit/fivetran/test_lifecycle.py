@@ -275,7 +275,7 @@ def test_resync_uses_the_resync_endpoint(run: Any, tables: Any, body: Any) -> No
     conn = fake.connections["conn_1"]
     conn["succeeded_at"], conn["status"]["sync_state"] = T1, "scheduled"
     still, _ = run(api, fake, get_sync_outcome(api, handle))
-    assert still.state is SyncState.RUNNING  # is_historical_sync is still true
+    assert still.state is SyncState.PENDING  # is_historical_sync is still true: not started
     conn["status"]["is_historical_sync"] = False
     done, _ = run(api, fake, get_sync_outcome(api, handle))
     assert done.state is SyncState.SUCCEEDED

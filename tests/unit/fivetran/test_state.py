@@ -124,15 +124,15 @@ SYNC_CASES = [
         {"succeeded_at": T0},
         {"sync_state": "scheduled"},
         {"succeeded_at": T0},
-        SyncState.RUNNING,
+        SyncState.PENDING,
         id="nothing-moved",
     ),
     pytest.param(
         {"succeeded_at": T0},
         {"sync_state": "syncing"},
         {"succeeded_at": T1},
-        SyncState.RUNNING,
-        id="moved-but-still-syncing",
+        SyncState.SUCCEEDED,
+        id="success-moved-while-a-later-sync-runs",
     ),
     pytest.param(
         {"succeeded_at": T0},
@@ -145,7 +145,7 @@ SYNC_CASES = [
         {"succeeded_at": T0, "failed_at": T1},
         {"sync_state": "scheduled"},
         {"succeeded_at": "2024-12-01T10:30:00Z", "failed_at": T1},
-        SyncState.RUNNING,
+        SyncState.PENDING,
         id="success-moved-but-not-past-older-failure",
     ),
     pytest.param(
@@ -166,8 +166,8 @@ SYNC_CASES = [
         {"succeeded_at": T0},
         {"sync_state": "scheduled"},
         {"succeeded_at": T1, "failed_at": T2},
-        SyncState.FAILED,
-        id="both-moved-failure-later",
+        SyncState.SUCCEEDED,
+        id="late-poll-success-then-a-later-failure",
     ),
     pytest.param(
         {"succeeded_at": T0},
@@ -180,8 +180,22 @@ SYNC_CASES = [
         {"succeeded_at": T0},
         {"sync_state": "paused"},
         {"succeeded_at": T0},
+        SyncState.PAUSED,
+        id="paused",
+    ),
+    pytest.param(
+        {"succeeded_at": T0},
+        {"sync_state": "syncing"},
+        {"succeeded_at": T0},
         SyncState.RUNNING,
-        id="paused-waits",
+        id="syncing",
+    ),
+    pytest.param(
+        {"succeeded_at": T0},
+        {"sync_state": "scheduled"},
+        {"succeeded_at": T0, "paused": True},
+        SyncState.PAUSED,
+        id="connection-paused-while-scheduled",
     ),
     pytest.param(
         {"succeeded_at": T0},
@@ -210,7 +224,7 @@ def test_sync_outcome_mapping(
 @pytest.mark.parametrize(
     ("historical", "times", "expected"),
     [
-        pytest.param(True, {"succeeded_at": T1}, SyncState.RUNNING, id="still-historical"),
+        pytest.param(True, {"succeeded_at": T1}, SyncState.PENDING, id="still-historical"),
         pytest.param(False, {"succeeded_at": T1}, SyncState.SUCCEEDED, id="historical-done"),
         pytest.param(True, {"failed_at": T1}, SyncState.FAILED, id="historical-failed"),
     ],

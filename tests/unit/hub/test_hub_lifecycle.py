@@ -11,8 +11,8 @@ from conn_shared import ReadinessState, SyncHandle, SyncKind, TableRef
 from conn_shared.backends.hub import HubConnectionSpec
 from conn_shared.errors import (
     AuthenticationError,
-    ConnectionFailedError,
     ConnectionInUseError,
+    ConnectionPausedError,
     IdentityConflictError,
     LifecycleError,
     NotFoundError,
@@ -274,12 +274,25 @@ def test_readiness_reads_the_connection(mode: Mode) -> None:
     assert hub.sent() == ["GET /api/v1/connections/c-1"]
 
 
-def test_waiting_on_a_disabled_connection_fails_at_once(mode: Mode) -> None:
+def test_waiting_on_a_disabled_connection_ends_at_once_as_paused(mode: Mode) -> None:
     hub = FakeHub()
     hub.add(status="disabled")
-    with pytest.raises(ConnectionFailedError, match="disabled"):
+    with pytest.raises(ConnectionPausedError, match="c-1 is paused: disabled") as caught:
         run_flow(mode, BACKEND, hub, wait_until_ready(BACKEND, "c-1"))
+    assert caught.value.connection_id == "c-1"
     assert hub.sent() == ["GET /api/v1/connections/c-1"]
+
+
+def test_a_policy_may_wait_for_a_disabled_connection_to_be_reactivated(mode: Mode) -> None:
+    hub = FakeHub()
+    hub.add(status="verified")
+    disabled = connection(status="disabled")
+    hub.fail[("GET", "/connections/c-1")] = [httpx.Response(200, json=disabled)] * 2
+    policy = WaitPolicy(poll_interval=10, backoff=1.0, timeout=600, on_paused="wait")
+    sleeps: list[float] = []
+    ready = run_flow(mode, BACKEND, hub, wait_until_ready(BACKEND, "c-1", policy=policy), sleeps)
+    assert ready.state is ReadinessState.READY
+    assert sleeps == [10.0, 10.0]
 
 
 def test_wait_polls_through_verifying_until_verified(mode: Mode) -> None:

@@ -136,9 +136,9 @@ READINESS = [
     ),
     pytest.param(
         {"status": "disabled"},
-        ReadinessState.FAILED,
+        ReadinessState.PAUSED,
         "disabled (reactivate it to use it)",
-        id="disabled-fails",
+        id="disabled-is-paused",
     ),
     pytest.param({"status": "verifying"}, ReadinessState.PENDING, "verifying", id="verifying"),
     pytest.param(

@@ -107,15 +107,19 @@ def _advanced(now: datetime | None, before: Any) -> bool:
 
 
 def sync_outcome_of(connection: Connection, before: Mapping[str, Any]) -> SyncOutcome:
-    """succeeded: status ready and `last_updated_output_at` moved past the before-state;
-    failed: status error and `status_changed_at` moved past it; running otherwise."""
+    """Compare `connection` with the before-state (first match wins).
+
+    succeeded: `last_updated_output_at` moved past the before-state, whatever the
+    status is now (a late poll may see a later rerun, but our output was made);
+    failed: status "error" and `status_changed_at` moved past it; running: status
+    new, starting or running (or unknown, named in the reason); pending: nothing
+    moved yet, the rerun is still queued.
+    """
     status = connection.status
-    state = SyncState.RUNNING
+    state = SyncState.PENDING
     reason: str | None = None
     finished_at: datetime | None = None
-    if status == ResourceStatus.READY and _advanced(
-        connection.last_updated_output_at, before.get("last_updated_output_at")
-    ):
+    if _advanced(connection.last_updated_output_at, before.get("last_updated_output_at")):
         state = SyncState.SUCCEEDED
         finished_at = connection.last_updated_output_at
     elif status == ResourceStatus.ERROR and _advanced(
@@ -124,7 +128,10 @@ def sync_outcome_of(connection: Connection, before: Mapping[str, Any]) -> SyncOu
         state = SyncState.FAILED
         reason = _failure_reason(connection)
         finished_at = connection.status_changed_at
+    elif status in _PENDING:
+        state = SyncState.RUNNING
     elif not status.is_known:
+        state = SyncState.RUNNING
         reason = f"unknown Faraday status {str(status)!r}, treated as running"
     return SyncOutcome(
         backend=BACKEND,

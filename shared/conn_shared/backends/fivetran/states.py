@@ -9,13 +9,23 @@ Readiness (first match wins):
 Sync outcome, against the before-state recorded when the sync was asked for
 (`succeeded_at`, `failed_at` as ISO strings or null, `sync_state`,
 `is_historical_sync`). A timestamp is *new* when it is later than both
-before-values, so a sync that finished before we asked never counts:
-    running      sync_state is "syncing" (whatever the timestamps say)
-    succeeded    succeeded_at is new and later than failed_at; for a resync,
-                 status.is_historical_sync must also be false again
-    failed       failed_at is new and later than succeeded_at
+before-values, so a sync that finished before we asked never counts. First
+match wins:
+    succeeded    succeeded_at is new (for a resync, status.is_historical_sync is
+                 false again), whatever happened after it
+    running      sync_state is "syncing"
+    failed       failed_at is new (and no new success)
     rescheduled  sync_state is "rescheduled"; rescheduled_until = status.rescheduled_for
-    running      otherwise (scheduled, paused, or an unknown state)
+    paused       sync_state is "paused", or the connection is paused
+    pending      sync_state is "scheduled": nothing has started since the request
+    running      any other (unknown) sync_state, named in the reason
+
+A new success wins over a later failure: a poll that comes late (a triggerer
+that picked the wait up hours after the request) may see later scheduled syncs
+fail, but the success after our request already gave the freshness the request
+asked for. The same holds for a sync that was already running when we asked
+(`force=False` attaches to it): its data is as fresh as its start, and
+`force=True` is the choice when that is not enough.
 
 A failed resync is reported at once even while `is_historical_sync` is still
 true: Fivetran keeps the flag set until a historical sync succeeds, so waiting
@@ -135,20 +145,25 @@ def sync_outcome_of(handle: SyncHandle, connection: Connection) -> SyncOutcome:
     reason: str | None = None
     finished_at: datetime | None = None
     rescheduled_until: datetime | None = None
-    if status.sync_state == FivetranSyncState.SYNCING:
+    if new_success and not (handle.kind is SyncKind.RESYNC and status.is_historical_sync):
+        state, finished_at = SyncState.SUCCEEDED, new_success
+    elif status.sync_state == FivetranSyncState.SYNCING:
         pass
-    elif new_failure and (new_success is None or new_failure > new_success):
+    elif new_failure:
         state, finished_at = SyncState.FAILED, new_failure
         tasks = "; ".join(t.message or t.code or "" for t in status.tasks if t.message or t.code)
         reason = f"sync failed at {new_failure.isoformat()}" + (f": {tasks}" if tasks else "")
-    elif new_success and not (handle.kind is SyncKind.RESYNC and status.is_historical_sync):
-        state, finished_at = SyncState.SUCCEEDED, new_success
     elif status.sync_state == FivetranSyncState.RESCHEDULED:
         state = SyncState.RESCHEDULED
         rescheduled_until = _aware(status.rescheduled_for)
         reason = "rescheduled by Fivetran until more source API quota is available"
-    elif status.sync_state == FivetranSyncState.PAUSED:
-        reason = "the connection is paused; the sync waits until it is resumed"
+    elif status.sync_state == FivetranSyncState.PAUSED or connection.paused:
+        state = SyncState.PAUSED
+        reason = "the connection is paused; nothing runs until it is resumed"
+    elif status.sync_state == FivetranSyncState.SCHEDULED:
+        state = SyncState.PENDING
+    else:
+        reason = f"unknown sync_state {str(status.sync_state)!r}, treated as running"
     return SyncOutcome(
         backend=BACKEND,
         connection_id=handle.connection_id,

@@ -29,7 +29,7 @@ Lifecycle mapping
   Drift (`spec.py`): name, visibility, config key by key, and credentials the
   hub reports unconfigured (`GET .../edit-settings`); PATCHed in one request.
   `resend_secrets` sends every credential again without asking edit-settings.
-- readiness: "verified" -> ready; "error" -> failed; "disabled" -> failed;
+- readiness: "verified" -> ready; "error" -> failed; "disabled" -> paused;
   "needs_verification", "verifying" and unknown statuses -> pending (`states.py`).
 - verify: POST /verify, then the readiness of the returned connection.
 - pause: POST /disable; resume: POST /reactivate; ConnectionInfo.paused is

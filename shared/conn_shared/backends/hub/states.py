@@ -2,8 +2,9 @@
 
     readiness   "verified" -> ready; "error" -> failed (reason: verificationError
                 and verificationErrorCode); "needs_verification" and "verifying" -> pending;
-                "disabled" -> failed with reason "disabled" (it never becomes
-                ready on its own, so a wait fails at once instead of timing out);
+                "disabled" -> paused (it never becomes ready on its own, so a
+                wait ends at once with ConnectionPausedError, unless its policy
+                says to wait for a reactivation);
                 any other status -> pending, its name in the reason.
     info        `paused` is true while the hub has the connection disabled.
 
@@ -34,7 +35,7 @@ def readiness_of(connection: HubConnection) -> Readiness:
     elif status == ConnectionStatus.ERROR:
         state, reason = ReadinessState.FAILED, _verification_failure(connection)
     elif status == ConnectionStatus.DISABLED:
-        state, reason = ReadinessState.FAILED, "disabled (reactivate it to use it)"
+        state, reason = ReadinessState.PAUSED, "disabled (reactivate it to use it)"
     elif status in (ConnectionStatus.NEEDS_VERIFICATION, ConnectionStatus.VERIFYING):
         state, reason = ReadinessState.PENDING, str(status)
     else:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from conn_shared.backends.base import Backend, unsupported_step
+from conn_shared.backends.base import Backend, sync_step, unsupported_step
 from conn_shared.calls import Flow
 from conn_shared.errors import (
     ConnectionFailedError,
@@ -67,6 +67,9 @@ __all__ = [
     "get_sync_outcome",
     "pause_connection",
     "plan_connection",
+    "prepare_sync",
+    "reattach_sync",
+    "request_sync",
     "require",
     "resume_connection",
     "trigger_resync",
@@ -147,22 +150,84 @@ def get_readiness(backend: Backend[Any], connection_id: str) -> Flow[Readiness]:
 def trigger_sync(
     backend: Backend[Any], connection_id: str, *, force: bool = False
 ) -> Flow[SyncHandle]:
-    """Ask for an incremental sync (`force` restarts one already running, where supported)."""
+    """Ask for an incremental sync: `prepare_sync`, then `request_sync`.
+
+    `force` restarts a sync already running, where the vendor supports it;
+    without it a running sync is attached to, never restarted.
+    """
     require(backend, Step.SYNC)
-    return backend.trigger_sync_flow(connection_id, kind=SyncKind.SYNC, tables=None, force=force)
+    return _prepared_then_requested(backend, connection_id, SyncKind.SYNC, None, force=force)
 
 
 def trigger_resync(
     backend: Backend[Any], connection_id: str, *, tables: Sequence[TableRef] | None = None
 ) -> Flow[SyncHandle]:
     """Ask for a historical resync of the whole connection, or of `tables` only."""
-    require(backend, Step.RESYNC_TABLES if tables else Step.RESYNC)
-    return backend.trigger_sync_flow(
-        connection_id,
-        kind=SyncKind.RESYNC,
-        tables=tuple(tables) if tables else None,
-        force=False,
-    )
+    scope = tuple(tables) if tables else None
+    require(backend, sync_step(SyncKind.RESYNC, scope))
+    return _prepared_then_requested(backend, connection_id, SyncKind.RESYNC, scope, force=False)
+
+
+def _prepared_then_requested(
+    backend: Backend[Any],
+    connection_id: str,
+    kind: SyncKind,
+    tables: tuple[TableRef, ...] | None,
+    *,
+    force: bool,
+) -> Flow[SyncHandle]:
+    handle = yield from backend.prepare_sync_flow(connection_id, kind=kind, tables=tables)
+    yield from backend.request_sync_flow(handle, force=force)
+    return handle
+
+
+def prepare_sync(
+    backend: Backend[Any],
+    connection_id: str,
+    *,
+    kind: SyncKind = SyncKind.SYNC,
+    tables: Sequence[TableRef] | None = None,
+) -> Flow[SyncHandle]:
+    """Read the before-state of a sync or resync and return its handle; sends no write.
+
+    The first half of `trigger_sync`, for callers that must record their intent
+    (the handle, plain JSON) before the request goes out, so that a task killed
+    after sending it can `reattach_sync` instead of asking again. Raises
+    ConnectionPausedError for a sync of a paused connection (Fivetran).
+    """
+    scope = tuple(tables) if tables else None
+    require(backend, sync_step(kind, scope))
+    return backend.prepare_sync_flow(connection_id, kind=kind, tables=scope)
+
+
+def request_sync(backend: Backend[Any], handle: SyncHandle, *, force: bool = False) -> Flow[None]:
+    """Send the sync or resync request `handle` (from `prepare_sync`) describes."""
+    require(backend, sync_step(handle.kind, handle.tables))
+    _check_handle(backend, handle)
+    return backend.request_sync_flow(handle, force=force)
+
+
+def reattach_sync(backend: Backend[Any], handle: SyncHandle) -> Flow[SyncOutcome]:
+    """After a lost try: find the sync `handle` asked for, asking again only if it never began.
+
+    Reads the outcome once. When the vendor shows nothing started since the
+    handle's before-state (`SyncState.PENDING`), the first request may never
+    have arrived, so it is sent again, without `force`: a sync that did start
+    meanwhile is attached to, never restarted. Any other state means the
+    request (or a sync at least as fresh) is under way or done, and nothing is
+    sent. Returns the outcome read.
+    """
+    require(backend, sync_step(handle.kind, handle.tables))
+    require(backend, Step.SYNC_OUTCOME)
+    _check_handle(backend, handle)
+    return _reattached(backend, handle)
+
+
+def _reattached(backend: Backend[Any], handle: SyncHandle) -> Flow[SyncOutcome]:
+    outcome = yield from backend.sync_outcome_flow(handle)
+    if outcome.state is SyncState.PENDING:
+        yield from backend.request_sync_flow(handle, force=False)
+    return outcome
 
 
 def get_sync_outcome(backend: Backend[Any], handle: SyncHandle) -> Flow[SyncOutcome]:

@@ -125,15 +125,14 @@ class Backend(Protocol[SpecT_contra]):
         """Read readiness once."""
         ...
 
-    def trigger_sync_flow(
-        self,
-        connection_id: str,
-        *,
-        kind: SyncKind,
-        tables: tuple[TableRef, ...] | None,
-        force: bool,
+    def prepare_sync_flow(
+        self, connection_id: str, *, kind: SyncKind, tables: tuple[TableRef, ...] | None
     ) -> Flow[SyncHandle]:
-        """Record the before-state, ask for the sync or resync, return its handle."""
+        """Record the before-state of a sync or resync as its handle; sends no write."""
+        ...
+
+    def request_sync_flow(self, handle: SyncHandle, *, force: bool) -> Flow[None]:
+        """Send the request for the sync or resync `handle` describes."""
         ...
 
     def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
@@ -306,16 +305,15 @@ class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
         """Read readiness once; unsupported by default."""
         raise self.unsupported(Step.READINESS)
 
-    def trigger_sync_flow(
-        self,
-        connection_id: str,
-        *,
-        kind: SyncKind,
-        tables: tuple[TableRef, ...] | None,
-        force: bool,
+    def prepare_sync_flow(
+        self, connection_id: str, *, kind: SyncKind, tables: tuple[TableRef, ...] | None
     ) -> Flow[SyncHandle]:
-        """Ask for a sync or resync; unsupported by default."""
+        """Record a sync's before-state; unsupported by default."""
         raise self.unsupported(sync_step(kind, tables))
+
+    def request_sync_flow(self, handle: SyncHandle, *, force: bool) -> Flow[None]:
+        """Send a sync or resync request; unsupported by default."""
+        raise self.unsupported(sync_step(handle.kind, handle.tables))
 
     def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
         """Read a sync's outcome; unsupported by default."""

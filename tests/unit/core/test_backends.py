@@ -218,15 +218,15 @@ STEP_CALLS: dict[Step, tuple[Any, Any]] = {
     Step.READINESS: (lambda b: get_readiness(b, "c1"), lambda b: b.readiness_flow("c1")),
     Step.SYNC: (
         lambda b: trigger_sync(b, "c1"),
-        lambda b: b.trigger_sync_flow("c1", kind=SyncKind.SYNC, tables=None, force=False),
+        lambda b: b.prepare_sync_flow("c1", kind=SyncKind.SYNC, tables=None),
     ),
     Step.RESYNC: (
         lambda b: trigger_resync(b, "c1"),
-        lambda b: b.trigger_sync_flow("c1", kind=SyncKind.RESYNC, tables=None, force=False),
+        lambda b: b.prepare_sync_flow("c1", kind=SyncKind.RESYNC, tables=None),
     ),
     Step.RESYNC_TABLES: (
         lambda b: trigger_resync(b, "c1", tables=list(_TABLES)),
-        lambda b: b.trigger_sync_flow("c1", kind=SyncKind.RESYNC, tables=_TABLES, force=False),
+        lambda b: b.prepare_sync_flow("c1", kind=SyncKind.RESYNC, tables=_TABLES),
     ),
     Step.SYNC_OUTCOME: (
         lambda b: get_sync_outcome(b, SyncHandle(backend=b.name, **_HANDLE)),

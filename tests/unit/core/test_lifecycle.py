@@ -71,16 +71,19 @@ class ToyBackend:
             reason=body.get("reason"),
         )
 
-    def trigger_sync_flow(
-        self, connection_id: str, *, kind: SyncKind, tables: Any, force: bool
+    def prepare_sync_flow(
+        self, connection_id: str, *, kind: SyncKind, tables: Any
     ) -> Flow[SyncHandle]:
-        yield Call(operation="toy.sync", method="POST", path="/sync", parse=lambda r: None)
+        yield from ()
         return SyncHandle(
             backend="toy",
             connection_id=connection_id,
             kind=kind,
             requested_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
         )
+
+    def request_sync_flow(self, handle: SyncHandle, *, force: bool) -> Flow[None]:
+        yield Call(operation="toy.sync", method="POST", path="/sync", parse=lambda r: None)
 
     def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
         body = yield self._state()

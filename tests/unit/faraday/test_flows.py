@@ -498,16 +498,13 @@ async def test_server_409_on_delete_names_the_new_users(mode: str) -> None:
         pytest.param(lambda b: b.pause_flow(CONN_ID), "pause", id="direct-pause_flow"),
         pytest.param(lambda b: b.resume_flow(CONN_ID), "resume", id="direct-resume_flow"),
         pytest.param(
-            lambda b: b.trigger_sync_flow(CONN_ID, kind=SyncKind.RESYNC, tables=None, force=False),
+            lambda b: b.prepare_sync_flow(CONN_ID, kind=SyncKind.RESYNC, tables=None),
             "resync",
             id="direct-resync",
         ),
         pytest.param(
-            lambda b: b.trigger_sync_flow(
-                CONN_ID,
-                kind=SyncKind.SYNC,
-                tables=(TableRef(schema_name="s", table="t"),),
-                force=False,
+            lambda b: b.prepare_sync_flow(
+                CONN_ID, kind=SyncKind.SYNC, tables=(TableRef(schema_name="s", table="t"),)
             ),
             "resync_tables",
             id="direct-tables",

@@ -381,7 +381,7 @@ HANDLE = SyncHandle(
         pytest.param(lambda: get_sync_outcome(BACKEND, HANDLE), "sync_outcome", id="outcome"),
         pytest.param(lambda: wait_for_sync(BACKEND, HANDLE), "sync_outcome", id="wait-for-sync"),
         pytest.param(
-            lambda: BACKEND.trigger_sync_flow("c-1", kind=SyncKind.SYNC, tables=None, force=False),
+            lambda: BACKEND.prepare_sync_flow("c-1", kind=SyncKind.SYNC, tables=None),
             "sync",
             id="backend-method-refuses-too",
         ),

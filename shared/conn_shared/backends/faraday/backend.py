@@ -229,21 +229,12 @@ class FaradayBackend(
         connection: Connection = yield self.get_connection(connection_id)
         return readiness_of(connection)
 
-    def trigger_sync_flow(
-        self,
-        connection_id: str,
-        *,
-        kind: SyncKind,
-        tables: tuple[TableRef, ...] | None,
-        force: bool,
+    def prepare_sync_flow(
+        self, connection_id: str, *, kind: SyncKind, tables: tuple[TableRef, ...] | None
     ) -> Flow[SyncHandle]:
-        """Record the before-state, POST force_update, return the handle (syncs only)."""
+        """GET the connection and record its before-state (syncs only; sends no write)."""
         self.require(sync_step(kind, tables))
-        return self._sync_flow(connection_id)
-
-    def _sync_flow(self, connection_id: str) -> Flow[SyncHandle]:
         before: Connection = yield self.get_connection(connection_id)
-        yield self.force_update_connection(connection_id)
         now: float = yield NOW
         return SyncHandle(
             backend=self.name,
@@ -252,6 +243,10 @@ class FaradayBackend(
             requested_at=datetime.fromtimestamp(now, tz=timezone.utc),
             before=sync_before(before),
         )
+
+    def request_sync_flow(self, handle: SyncHandle, *, force: bool) -> Flow[None]:
+        """POST /connections/{id}/force_update (202); `force` changes nothing here."""
+        yield self.force_update_connection(handle.connection_id)
 
     def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
         """GET the connection and compare it with `handle.before`."""

@@ -241,23 +241,19 @@ class FivetranBackend(
 
     # --- syncs -----------------------------------------------------------------------
 
-    def trigger_sync_flow(
-        self,
-        connection_id: str,
-        *,
-        kind: SyncKind,
-        tables: tuple[TableRef, ...] | None,
-        force: bool,
+    def prepare_sync_flow(
+        self, connection_id: str, *, kind: SyncKind, tables: tuple[TableRef, ...] | None
     ) -> Flow[SyncHandle]:
-        """Record the before-state, then POST /sync (or /resync, scoped to `tables`).
+        """GET the connection and record its before-state; sends no write.
 
-        A sync of a paused connection raises ConnectionPausedError before the POST.
+        A sync of a paused connection raises ConnectionPausedError: Fivetran would
+        accept the request and run nothing. (A resync of a paused connection is
+        accepted: Fivetran schedules it for when the connection is resumed.)
         """
         if tables and kind is not SyncKind.RESYNC:
             raise ValueError("tables: only a resync can be limited to tables")
         before = yield self.connection_details(connection_id)
         if kind is SyncKind.SYNC and before.paused:
-            # Fivetran answers 200 and runs nothing: waiting would only end in a timeout.
             raise ConnectionPausedError(
                 f"connection {connection_id} is paused: Fivetran accepts the sync request "
                 "but runs nothing until the connection is resumed; resume it first",
@@ -265,15 +261,6 @@ class FivetranBackend(
                 backend=BACKEND,
             )
         requested_at = datetime.fromtimestamp((yield NOW), tz=timezone.utc)
-        if kind is SyncKind.SYNC:
-            yield self.sync_connection(connection_id, force=force or None)
-        else:
-            scope: dict[str, list[str]] | None = None
-            if tables:
-                scope = {}
-                for ref in tables:
-                    scope.setdefault(ref.schema_name, []).append(ref.table)
-            yield self.resync_connection(connection_id, scope=scope)
         return SyncHandle(
             backend=BACKEND,
             connection_id=connection_id,
@@ -282,6 +269,18 @@ class FivetranBackend(
             before=sync_marker(before),
             tables=tables or None,
         )
+
+    def request_sync_flow(self, handle: SyncHandle, *, force: bool) -> Flow[None]:
+        """POST /sync (with `force`), or /resync scoped to the handle's tables."""
+        if handle.kind is SyncKind.SYNC:
+            yield self.sync_connection(handle.connection_id, force=force or None)
+            return
+        scope: dict[str, list[str]] | None = None
+        if handle.tables:
+            scope = {}
+            for ref in handle.tables:
+                scope.setdefault(ref.schema_name, []).append(ref.table)
+        yield self.resync_connection(handle.connection_id, scope=scope)
 
     def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
         """Read the connection once and compare it with the handle's before-state.

@@ -13,10 +13,16 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from conn_shared.backends.faraday.models import Connection, Dataset, RotateCredentialsType, Target
+from conn_shared.backends.faraday.models import (
+    LIST_PLACEHOLDERS,
+    Connection,
+    Dataset,
+    RotateCredentialsType,
+    Target,
+)
 from conn_shared.backends.wire import path_id
 from conn_shared.calls import Call
-from conn_shared.pagination import Page
+from conn_shared.pagination import Page, parse_items
 
 __all__ = ["MERGE_PATCH", "FaradayCalls"]
 
@@ -28,12 +34,15 @@ def _json(response: httpx.Response) -> Any:
     return response.json()
 
 
-def _page(model: type[M]) -> Callable[[httpx.Response], Page[M]]:
+def _page(
+    model: type[M], placeholders: Mapping[str, Any], what: str
+) -> Callable[[httpx.Response], Page[M]]:
     def parse(response: httpx.Response) -> Page[M]:
         body = _json(response)
         if not isinstance(body, list):
             raise ValueError(f"expected a JSON array, got {type(body).__name__}")
-        return Page(items=[model.model_validate(item) for item in body])
+        items, problems = parse_items(model, body, placeholders=placeholders, what=what)
+        return Page(items=items, problems=problems)
 
     return parse
 
@@ -68,7 +77,11 @@ class FaradayCalls:
                 path_id("ids[]", item)
             params["ids"] = ",".join(ids)
         return Call(
-            "faraday.list_connections", "GET", "/connections", _page(Connection), params=params
+            "faraday.list_connections",
+            "GET",
+            "/connections",
+            _page(Connection, LIST_PLACEHOLDERS, "faraday connection list"),
+            params=params,
         )
 
     def create_connection(self, name: str, options: Mapping[str, Any]) -> Call[Connection]:
@@ -123,12 +136,19 @@ class FaradayCalls:
     def list_connection_datasets(self, connection_id: str) -> Call[Page[Dataset]]:
         """GET /connections/{connection_id}/datasets: datasets reading from the connection."""
         path = f"/connections/{path_id('connection_id', connection_id)}/datasets"
-        return Call("faraday.list_connection_datasets", "GET", path, _page(Dataset))
+        return Call(
+            "faraday.list_connection_datasets",
+            "GET",
+            path,
+            _page(Dataset, {}, "faraday dataset list"),
+        )
 
     def list_connection_targets(self, connection_id: str) -> Call[Page[Target]]:
         """GET /connections/{connection_id}/targets: targets writing to the connection."""
         path = f"/connections/{path_id('connection_id', connection_id)}/targets"
-        return Call("faraday.list_connection_targets", "GET", path, _page(Target))
+        return Call(
+            "faraday.list_connection_targets", "GET", path, _page(Target, {}, "faraday target list")
+        )
 
     def force_update_connection(self, connection_id: str) -> Call[None]:
         """POST /connections/{connection_id}/force_update (202): queue a rerun."""

@@ -28,6 +28,7 @@ from conn_shared.redaction import REDACTED, is_secret_key, redact
 
 __all__ = [
     "BACKEND",
+    "LIST_PLACEHOLDERS",
     "Connection",
     "ConnectionOptions",
     "ConnectionType",
@@ -239,6 +240,11 @@ class Connection(_FaradayModel):
     def archived(self) -> bool:
         """True when the connection is archived (it no longer receives updates)."""
         return self.archived_at is not None
+
+
+#: What a listed connection gets for a field that did not parse (see `parse_items`):
+#: its identity (id, name) is enough for `ensure` to find it.
+LIST_PLACEHOLDERS: dict[str, Any] = {"status": "unknown", "options": {"type": "unknown"}}
 
 
 class Dataset(_FaradayModel):

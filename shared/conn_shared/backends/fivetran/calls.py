@@ -20,6 +20,7 @@ import httpx
 from pydantic import BaseModel
 
 from conn_shared.backends.fivetran.models import (
+    LIST_PLACEHOLDERS,
     PERSISTENT_PATCH_FIELDS,
     ActionResult,
     ConnectCardConfig,
@@ -30,7 +31,7 @@ from conn_shared.backends.fivetran.models import (
 from conn_shared.backends.fivetran.spec import check_schedule
 from conn_shared.backends.wire import check_limit, path_id, reveal
 from conn_shared.calls import Call
-from conn_shared.pagination import Page
+from conn_shared.pagination import Page, parse_items
 
 __all__ = [
     "ACCEPT_V1",
@@ -123,15 +124,22 @@ class FivetranCalls:
         }
 
         def parse(response: httpx.Response) -> Page[Connection]:
-            data = envelope(response)["data"]
-            items = [Connection.model_validate(item) for item in data.get("items") or []]
+            data = envelope(response).get("data")
+            if not isinstance(data, dict) or not isinstance(data.get("items") or [], list):
+                raise ValueError("expected data.items to be a list of connections")
+            items, problems = parse_items(
+                Connection,
+                data.get("items") or [],
+                placeholders=LIST_PLACEHOLDERS,
+                what="fivetran connection list",
+            )
             nxt = data.get("next_cursor")
             follow = (
                 self.list_connections(group_id=group_id, schema=schema, cursor=nxt, limit=limit)
-                if nxt
+                if isinstance(nxt, str) and nxt
                 else None
             )
-            return Page(items=items, next=follow)
+            return Page(items=items, next=follow, problems=problems)
 
         return Call(
             operation="fivetran.list_connections",

@@ -23,6 +23,7 @@ from conn_shared.redaction import REDACTED, redact
 
 __all__ = [
     "BACKEND",
+    "LIST_PLACEHOLDERS",
     "PERSISTENT_PATCH_FIELDS",
     "ActionResult",
     "Certificate",
@@ -304,6 +305,14 @@ class Connection(_Model):
         if isinstance(card, dict) and card.get("uri"):
             card["uri"] = REDACTED  # the URI embeds the Connect Card token
         return data
+
+
+#: What a listed connection gets for a field that did not parse (see `parse_items`):
+#: its identity (id, group_id, schema) is enough for `ensure` to find it.
+LIST_PLACEHOLDERS: dict[str, Any] = {
+    "status": {"setup_state": "unknown", "sync_state": "unknown"},
+    "service": "unknown",
+}
 
 
 class ConnectCardResult(_Model):

@@ -24,6 +24,7 @@ import httpx
 from pydantic import SecretStr
 
 from conn_shared.backends.hub.models import (
+    LIST_PLACEHOLDERS,
     EditSettings,
     HubConnection,
     HubConnectionList,
@@ -32,7 +33,7 @@ from conn_shared.backends.hub.models import (
 )
 from conn_shared.backends.wire import check_limit, path_id, reveal
 from conn_shared.calls import Call
-from conn_shared.pagination import Page
+from conn_shared.pagination import Page, parse_items
 
 __all__ = [
     "NAME_MAX",
@@ -103,7 +104,7 @@ class HubCalls:
         if offset is not None and (isinstance(offset, bool) or offset < 0):
             raise ValueError(f"offset: must be >= 0, got {offset!r}")
 
-        def following(listing: HubConnectionList) -> Call[Page[HubConnection]] | None:
+        def following(listing: HubConnectionList, count: int) -> Call[Page[HubConnection]] | None:
             if cursor is not None and listing.next_cursor:
                 return self.list_connections(
                     search=search,
@@ -114,7 +115,7 @@ class HubCalls:
                 )
             if not listing.hasNext:
                 return None
-            step = listing.limit or limit or len(listing.connections)
+            step = listing.limit or limit or count
             start = listing.offset if listing.offset is not None else (offset or 0)
             if step <= 0:
                 return None  # nothing to advance by: stop instead of looping on one page
@@ -123,8 +124,18 @@ class HubCalls:
             )
 
         def parse(response: httpx.Response) -> Page[HubConnection]:
-            listing = HubConnectionList.model_validate(response.json())
-            return Page(items=listing.connections, next=following(listing))
+            body = response.json()
+            if not isinstance(body, dict) or not isinstance(body.get("connections"), list):
+                raise ValueError("expected an object whose 'connections' is a list")
+            items, problems = parse_items(
+                HubConnection,
+                body["connections"],
+                placeholders=LIST_PLACEHOLDERS,
+                what="hub connection list",
+            )
+            listing = HubConnectionList.model_validate({**body, "connections": []})
+            count = len(body["connections"])  # skipped items still take their place in paging
+            return Page(items=items, next=following(listing, count), problems=problems)
 
         params: dict[str, str | int | None] = {
             "search": search,

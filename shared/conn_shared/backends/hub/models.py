@@ -26,6 +26,7 @@ from conn_shared.redaction import REDACTED, is_secret_key, redact
 
 __all__ = [
     "BACKEND",
+    "LIST_PLACEHOLDERS",
     "ConnectionStatus",
     "EditSettings",
     "HubConnection",
@@ -141,6 +142,11 @@ class HubConnection(HubModel):
     verificationDetails: dict[str, Any] | None = None
     verificationError: str | None = None
     verificationErrorCode: str | None = None
+
+
+#: What a listed connection gets for a field that did not parse (see `parse_items`):
+#: its identity (id, name, slug) is enough for `ensure` to find it.
+LIST_PLACEHOLDERS: dict[str, Any] = {"status": "unknown", "provider": "unknown"}
 
 
 class HubConnectionList(HubModel):

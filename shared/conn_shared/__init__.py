@@ -86,6 +86,7 @@ from conn_shared.states import (
     SyncHandle,
     SyncKind,
     SyncOutcome,
+    SyncReport,
     SyncState,
     TableRef,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "SyncHandle",
     "SyncKind",
     "SyncOutcome",
+    "SyncReport",
     "SyncRescheduledError",
     "SyncState",
     "TableRef",

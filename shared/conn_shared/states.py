@@ -35,6 +35,7 @@ __all__ = [
     "SyncHandle",
     "SyncKind",
     "SyncOutcome",
+    "SyncReport",
     "SyncState",
     "TableRef",
 ]
@@ -220,3 +221,48 @@ class SyncOutcome(_Model):
     rescheduled_until: datetime | None = None
     finished_at: datetime | None = None
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class SyncReport(_Model):
+    """What an orchestrator records about one requested sync: small, flat, plain JSON.
+
+    The same payload whichever way the wait ran (an Airflow task or trigger, a
+    Dagster op or asset), so XCom values and metadata compare equal. No vendor
+    object: `raw` stays on `SyncOutcome`.
+
+    Attributes:
+        requested_at / finished_at: when the sync was asked for and when the
+            vendor says it ended (None while it runs).
+        duration_seconds: finished_at - requested_at, in seconds (None while it runs).
+        url: the connection's page in the vendor's UI, when there is one.
+    """
+
+    backend: str
+    connection_id: str
+    kind: SyncKind
+    state: SyncState
+    reason: str | None = None
+    requested_at: datetime
+    finished_at: datetime | None = None
+    duration_seconds: float | None = None
+    rescheduled_until: datetime | None = None
+    url: str | None = None
+
+    @classmethod
+    def of(cls, handle: SyncHandle, outcome: SyncOutcome, *, url: str | None) -> "SyncReport":
+        """The report of `outcome` for the sync `handle` asked for."""
+        duration = None
+        if outcome.finished_at is not None:
+            duration = max(0.0, (outcome.finished_at - handle.requested_at).total_seconds())
+        return cls(
+            backend=handle.backend,
+            connection_id=handle.connection_id,
+            kind=handle.kind,
+            state=outcome.state,
+            reason=outcome.reason,
+            requested_at=handle.requested_at,
+            finished_at=outcome.finished_at,
+            duration_seconds=duration,
+            rescheduled_until=outcome.rescheduled_until,
+            url=url,
+        )

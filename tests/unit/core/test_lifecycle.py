@@ -17,6 +17,7 @@ from conn_shared import (
     SyncHandle,
     SyncKind,
     SyncOutcome,
+    SyncReport,
     SyncState,
     TableRef,
 )
@@ -255,3 +256,29 @@ def test_normalized_results_round_trip_through_json() -> None:
     assert EnsureResult.model_validate_json(
         EnsureResult(connection=info, created=True).model_dump_json()
     ) == EnsureResult(connection=info, created=True)
+
+
+@pytest.mark.parametrize(
+    ("finished", "duration"),
+    [
+        pytest.param(datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc), 300.0, id="finished"),
+        pytest.param(None, None, id="running"),
+    ],
+)
+def test_a_sync_report_is_flat_json_with_its_duration(
+    finished: datetime | None, duration: float | None
+) -> None:
+    handle = SyncHandle(
+        backend="toy",
+        connection_id="c1",
+        kind=SyncKind.SYNC,
+        requested_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    )
+    state = SyncState.SUCCEEDED if finished else SyncState.RUNNING
+    outcome = SyncOutcome(
+        backend="toy", connection_id="c1", state=state, finished_at=finished, raw={"x": 1}
+    )
+    report = SyncReport.of(handle, outcome, url="https://toy.test/c1")
+    assert report.duration_seconds == duration
+    assert "raw" not in report.model_dump()
+    assert SyncReport.model_validate_json(report.model_dump_json()) == report

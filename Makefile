@@ -41,7 +41,7 @@ lint: $(UV)
 	$(SYNC)
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy shared/conn_shared
+	$(UV) run --no-sync mypy shared/conn_shared airflow_provider_conn dagster_conn conn_demo
 	$(UV) run --no-sync lint-imports
 
 format: $(UV)

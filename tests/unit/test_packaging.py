@@ -1,9 +1,12 @@
 """The distribution's promises: import layering and entry points."""
 
 import pkgutil
+import shutil
 import subprocess
 import sys
+import zipfile
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 import tomllib
@@ -61,3 +64,53 @@ def test_the_import_contracts_name_every_client_module() -> None:
     sim_alone = contracts["The simulator imports no client code (both are built from the specs)"]
     assert set(no_sim["source_modules"]) == client
     assert set(sim_alone["forbidden_modules"]) == client
+
+
+def _uv() -> str:
+    found = shutil.which("uv") or str(REPO_ROOT / ".tools" / "bin" / "uv")
+    if not Path(found).exists():
+        raise AssertionError("uv is needed to build the wheel (make test installs it)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [_uv(), "build", "--wheel", "--out-dir", str(out), str(REPO_ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_the_wheel_installs_conn_shared_and_no_top_level_shared(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+    assert "shared" not in tops
+    assert {"conn_shared", "airflow_provider_conn", "dagster_conn", "conn_demo"} <= tops
+
+
+def test_the_wheel_imports_in_a_clean_virtualenv(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([_uv(), "venv", "--python", sys.executable, str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [_uv(), "pip", "install", "--python", str(python), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    probe = "import conn_shared, conn_shared.sim; print(conn_shared.FivetranBackend.__name__)"
+    out = subprocess.run(
+        [str(python), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert out.stdout.strip() == "FivetranBackend"
+    missing = subprocess.run(
+        [str(python), "-c", "import shared"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert "No module named 'shared'" in missing.stderr

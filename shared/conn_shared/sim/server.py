@@ -22,9 +22,9 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
-from conn_shared.sim.app import SimCore, build_app
-from conn_shared.sim.backend import SimBackend
+from conn_shared.sim.app import build_app
 from conn_shared.sim.clock import SimClock
+from conn_shared.sim.core import SimBackend, SimCore
 from conn_shared.sim.credentials import SimCredentials
 from conn_shared.sim.faults import FaultPlan
 from conn_shared.sim.ratelimit import RateLimit

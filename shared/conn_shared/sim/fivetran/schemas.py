@@ -13,11 +13,25 @@ from typing import Any
 
 from starlette.requests import Request
 
-from conn_shared.sim.fivetran import ApiError, FivetranSim
-from conn_shared.sim.fivetran_models import Connection, supports_table_resync
-from conn_shared.sim.fivetran_requests import object_body, ok
+from conn_shared.sim.fivetran.records import Connection, supports_table_resync
+from conn_shared.sim.fivetran.store import FivetranStore
+from conn_shared.sim.fivetran.wire import ApiError, object_body, ok
 
-__all__ = ["SCHEMA_ROUTES", "SOURCE_COLUMNS", "default_schema_config", "table_entry"]
+__all__ = [
+    "SOURCE_COLUMNS",
+    "default_schema_config",
+    "drop_column",
+    "drop_columns",
+    "modify_column",
+    "modify_schema",
+    "modify_schemas",
+    "modify_table",
+    "precreate_schemas",
+    "reload_schemas",
+    "schemas_details",
+    "table_columns",
+    "table_entry",
+]
 
 SOURCE_COLUMNS = ("id", "name", "email", "updated_at")
 _HANDLING = ("ALLOW_ALL", "ALLOW_COLUMNS", "BLOCK_ALL")
@@ -139,15 +153,15 @@ def _commit(conn: Connection, tree: dict[str, Any], message: str) -> tuple[int, 
     return ok(tree, message)
 
 
-async def schemas_details(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def schemas_details(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """GET /schemas: the whole tree."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     return ok(conn.schema_config, "Schema configuration retrieved successfully")
 
 
-async def precreate_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def precreate_schemas(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """POST /schemas: replace the tree with exactly the settings sent."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     body = object_body(body)
     schemas = body.get("schemas")
     if not isinstance(schemas, dict):
@@ -165,9 +179,9 @@ async def precreate_schemas(sim: FivetranSim, request: Request, body: Any) -> tu
     return _commit(conn, tree, "Schema configuration pre-created successfully")
 
 
-async def modify_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_schemas(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas: merge enabled flags, sync modes and columns into known schemas/tables."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     body = object_body(body)
     tree = copy.deepcopy(conn.schema_config)
     handling = _handling(body)
@@ -187,18 +201,18 @@ async def modify_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple
     return _commit(conn, tree, "Schema configuration has been modified")
 
 
-async def reload_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def reload_schemas(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """POST /schemas/reload: the simulated source never changes, so the tree stands as is."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     mode = object_body(body, required=False).get("exclude_mode", "PRESERVE")
     if mode not in _EXCLUDE_MODES:
         raise ApiError(400, f"Invalid exclude_mode {mode!r}; expected one of {_EXCLUDE_MODES}")
     return ok(conn.schema_config, "Schema configuration has been reloaded")
 
 
-async def modify_schema(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_schema(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas/{schemaName}: one schema's settings."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     name = request.path_params["schemaName"]
     tree = copy.deepcopy(conn.schema_config)
     entry = _schema(tree, conn, name)
@@ -207,9 +221,9 @@ async def modify_schema(sim: FivetranSim, request: Request, body: Any) -> tuple[
     return _commit(conn, tree, "Database schema configuration has been modified")
 
 
-async def modify_table(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_table(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas/{schemaName}/tables/{tableName}: one table's settings."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     schema_name, table_name = request.path_params["schemaName"], request.path_params["tableName"]
     tree = copy.deepcopy(conn.schema_config)
     table = _table(_schema(tree, conn, schema_name), schema_name, table_name)
@@ -218,9 +232,9 @@ async def modify_table(sim: FivetranSim, request: Request, body: Any) -> tuple[i
     return _commit(conn, tree, "Table configuration has been modified")
 
 
-async def modify_column(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_column(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas/{schemaName}/tables/{tableName}/columns/{columnName}."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     params = request.path_params
     schema_name, table_name = params["schemaName"], params["tableName"]
     column = params["columnName"]
@@ -233,9 +247,9 @@ async def modify_column(sim: FivetranSim, request: Request, body: Any) -> tuple[
     return _commit(conn, tree, "Column configuration has been modified")
 
 
-async def table_columns(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def table_columns(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """GET /schemas/{schema}/tables/{table}/columns: every source column and its settings."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     schema_name, table_name = request.path_params["schema"], request.path_params["table"]
     table = _table(_schema(conn.schema_config, conn, schema_name), schema_name, table_name)
     columns = {
@@ -264,9 +278,9 @@ def _mark_for_drop(conn: Connection, schema_name: str, table_name: str, columns:
             raise ApiError(409, f"Column '{where}' is not blocked; block it before dropping it")
 
 
-async def drop_column(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def drop_column(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """DELETE .../columns/{columnName}: a blocked column is dropped at the next sync."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     params = request.path_params
     column = params["columnName"]
     _mark_for_drop(conn, params["schemaName"], params["tableName"], [column])
@@ -274,9 +288,9 @@ async def drop_column(sim: FivetranSim, request: Request, body: Any) -> tuple[in
     return ok(message="Column successfully marked for deletion")
 
 
-async def drop_columns(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def drop_columns(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """POST /schemas/drop-columns: `{schemas: {schema: {tables: {table: {columns: [...]}}}}}`."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     schemas = object_body(body).get("schemas")
     if not isinstance(schemas, dict) or not schemas:
         raise ApiError(400, "Field 'schemas' must be a non-empty object")
@@ -291,19 +305,3 @@ async def drop_columns(sim: FivetranSim, request: Request, body: Any) -> tuple[i
             marked += [f"{schema_name}.{table_name}.{column}" for column in columns or []]
     conn.columns_to_drop.extend(marked)
     return ok(message="Column(s) successfully marked for deletion")
-
-
-_S = "/{connectionId}/schemas"
-#: (path suffix, method, handler, whether the endpoint takes Accept: version=2)
-SCHEMA_ROUTES: list[tuple[str, str, Any, bool]] = [
-    (_S, "GET", schemas_details, False),
-    (_S, "POST", precreate_schemas, False),
-    (_S, "PATCH", modify_schemas, False),
-    (_S + "/reload", "POST", reload_schemas, False),
-    (_S + "/drop-columns", "POST", drop_columns, False),
-    (_S + "/{schemaName}", "PATCH", modify_schema, False),
-    (_S + "/{schemaName}/tables/{tableName}", "PATCH", modify_table, False),
-    (_S + "/{schemaName}/tables/{tableName}/columns/{columnName}", "PATCH", modify_column, False),
-    (_S + "/{schemaName}/tables/{tableName}/columns/{columnName}", "DELETE", drop_column, False),
-    (_S + "/{schema}/tables/{table}/columns", "GET", table_columns, False),
-]

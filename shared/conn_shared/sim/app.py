@@ -118,7 +118,11 @@ class SimMiddleware:
                 core.counts[(name, method, core.template_of(name, scope), status[0])] += 1
                 return
             extra = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
-        rule = core.faults.pick(method, scope["path"]) if core.faults else None
+        rule = (
+            core.faults.pick(method, scope["path"], lambda: core.template_of(name, scope))
+            if core.faults
+            else None
+        )
         if rule is None or rule.kind == "latency":
             if rule is not None:
                 await asyncio.sleep(rule.seconds)
@@ -142,7 +146,9 @@ class SimMiddleware:
             response = backend.error_response(rule.status, _ERROR_MESSAGES[rule.status])
             await response(scope, receive, send)
         elif rule.kind == "rate_limit":
-            headers = {"Retry-After": str(max(0, math.ceil(rule.seconds)))}
+            headers = (
+                {"Retry-After": str(max(0, math.ceil(rule.seconds)))} if rule.retry_after else None
+            )
             response = backend.error_response(
                 429, "Too many requests (simulated fault)", headers=headers
             )

@@ -9,6 +9,7 @@ import contextlib
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from conn_shared.sim.credentials import (
     FARADAY_API_KEY,
@@ -20,7 +21,7 @@ from conn_shared.sim.credentials import (
 from conn_shared.sim.faults import FaultPlan, parse_fault
 from conn_shared.sim.ratelimit import RateLimit
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "vendor_options"]
 
 _BACKENDS = ("fivetran", "faraday", "hub")
 
@@ -100,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="simulated Fivetran historical sync (initial sync and re-sync)",
     )
+    add(
+        "--fivetran-reschedule-seconds",
+        type=float,
+        default=300.0,
+        help="simulated wait of a rescheduled Fivetran sync (the quota switch)",
+    )
     add("--faraday-build-seconds", type=float, default=30.0, help="simulated Faraday build")
     add(
         "--log-level",
@@ -131,17 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hub_token=args.hub_token,
     )
     clock = SimClock(speed=args.clock_speed)
-    backends = build_backends(
-        args.backends,
-        clock,
-        credentials,
-        fivetran_options={
-            "setup_test_seconds": args.fivetran_setup_test_seconds,
-            "sync_seconds": args.fivetran_sync_seconds,
-            "historical_sync_seconds": args.fivetran_historical_sync_seconds,
-        },
-        faraday_options={"build_seconds": args.faraday_build_seconds},
-    )
+    backends = build_backends(args.backends, clock, credentials, **vendor_options(args))
     app = build_app(
         backends=backends,
         clock=clock,
@@ -162,6 +159,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.run(sockets=[sock])
     print("conn-sim stopped.", flush=True)
     return 0
+
+
+def vendor_options(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The `*_options` keyword arguments of `build_backends` that parsed `args` ask for."""
+    return {
+        "fivetran_options": {
+            "setup_test_seconds": args.fivetran_setup_test_seconds,
+            "sync_seconds": args.fivetran_sync_seconds,
+            "historical_sync_seconds": args.fivetran_historical_sync_seconds,
+            "reschedule_seconds": args.fivetran_reschedule_seconds,
+        },
+        "faraday_options": {"build_seconds": args.faraday_build_seconds},
+    }
 
 
 def _print_banner(url: str, backends: Sequence[str], credentials: SimCredentials) -> None:

@@ -14,7 +14,6 @@ from urllib.parse import quote
 from starlette.requests import Request
 
 from conn_shared.sim.fivetran.records import SYNC_FREQUENCIES, Connection
-from conn_shared.sim.fivetran.schemas import default_schema_config
 from conn_shared.sim.fivetran.store import FivetranStore
 from conn_shared.sim.fivetran.wire import ApiError, boolean, choice, object_body, ok, paginate
 
@@ -42,6 +41,11 @@ _PASSTHROUGH = (
     "external_secrets_manager_id",
 )
 TEST_CONTROLS = ("trust_certificates", "trust_fingerprints", "run_setup_tests")
+#: The simulator's switches in `config` with a fixed set of values (docs/simulator.md).
+_SWITCHES: dict[str, tuple[str, ...]] = {
+    "sim_sync_outcome": ("succeed", "fail", "reschedule", "stuck"),
+    "sim_rescheduled_for": ("omit", "null"),
+}
 _DAILY_TIME = re.compile(r"^([01]\d|2[0-3]):00$")
 
 
@@ -101,6 +105,19 @@ def connect_card_config(raw: Any) -> dict[str, Any]:
     for key in ("hide_setup_guide", "all_fields"):
         boolean(raw, key)
     return {k: raw[k] for k in ("redirect_uri", "hide_setup_guide", "all_fields") if k in raw}
+
+
+def check_switches(config: dict[str, Any]) -> None:
+    """400 for a simulator switch (`config.sim_*`) with a value it does not know."""
+    for key, allowed in _SWITCHES.items():
+        value = config.get(key)
+        if value is not None and value not in allowed:
+            raise ApiError(400, f"Invalid config.{key} {value!r}; expected one of {allowed}")
+    omitted = config.get("sim_list_omit")
+    if omitted is not None and (
+        not isinstance(omitted, list) or not all(isinstance(key, str) for key in omitted)
+    ):
+        raise ApiError(400, "Invalid config.sim_list_omit: expected a list of field names")
 
 
 def validate_settings(body: dict[str, Any]) -> dict[str, Any]:
@@ -168,11 +185,8 @@ def connections_page(
     items = []
     for conn in page:
         conn.catch_up(now)
-        item = conn.to_json(store.clock.iso)
-        # The list schema declares every config value an object, which real configs are
-        # not; the list leaves config out so its items stay valid (details carry it).
-        item.pop("config")
-        items.append(item)
+        # Items carry `config`, as the definition's list example and real lists do.
+        items.append(conn.list_item_json(store.clock.iso))
     data: dict[str, Any] = {"items": items}
     if cursor is not None:
         data["next_cursor"] = cursor
@@ -196,6 +210,7 @@ async def create_connection(store: FivetranStore, request: Request, body: Any) -
     now = store.now()
     settings = validate_settings(body)
     config = dict(body.get("config") or {})
+    check_switches(config)
     schema = schema_name(config)
     for other in store.connections.values():
         if other.group_id == group_id and other.schema == schema:
@@ -204,7 +219,7 @@ async def create_connection(store: FivetranStore, request: Request, body: Any) -
             )
     run_tests = boolean(body, "run_setup_tests", True)
     trust = bool(boolean(body, "trust_certificates", False))
-    store.groups.setdefault(group_id, now)
+    store.ensure_group(group_id, now)
     conn = Connection(
         id=store.new_id(),
         seq=store.next_seq(),
@@ -216,7 +231,6 @@ async def create_connection(store: FivetranStore, request: Request, body: Any) -
         auth=body.get("auth"),
         timings=store.timings,
         paused=bool(settings.get("paused", False)),
-        schema_config=default_schema_config(schema, service),
     )
     apply_settings(conn, settings, body)
     if "connect_card_config" in body:
@@ -248,8 +262,10 @@ async def modify_connection(store: FivetranStore, request: Request, body: Any) -
     settings = validate_settings(body)
     run_tests = boolean(body, "run_setup_tests")
     trust = bool(boolean(body, "trust_certificates", False))
+    if "config" in body:
+        check_switches({**conn.config, **body["config"]})
     now = store.now()
-    was_auto = conn.auto
+    was_auto, was_paused = conn.auto, conn.paused
     apply_settings(conn, settings, body)
     if "config" in body:
         conn.config.update(body["config"])
@@ -260,18 +276,18 @@ async def modify_connection(store: FivetranStore, request: Request, body: Any) -
     if "sync_frequency" in settings and conn.next_auto_at is not None:
         base = conn.sync_started_at if conn.sync_started_at is not None else conn.created_at
         conn.next_auto_at = max(now, base + conn.sync_frequency * 60)
-    if settings.get("paused") is True and conn.syncing:
-        # A historical sync cut short by the pause runs again on resume.
-        conn.historical_pending = conn.historical_pending or conn.sync_historical
-        conn.cancel_sync()
-    conn.paused = settings.get("paused", conn.paused)
+    resumed = was_paused and settings.get("paused") is False
+    if settings.get("paused") is True and not was_paused:
+        conn.pause()
+    elif resumed:
+        conn.resume(now)
     if settings.get("is_historical_sync") is True:
         if conn.paused:
             conn.historical_pending = True
         else:
             conn.cancel_sync()
             conn.begin_sync(now, historical=True)
-    if conn.auto and not was_auto:
+    if conn.auto and not was_auto and not resumed:
         conn.resume_schedule(now)
     return ok(conn.to_json(store.clock.iso), "Connection has been updated")
 

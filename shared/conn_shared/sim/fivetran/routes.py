@@ -51,10 +51,15 @@ _CONNECTION_ROUTES: list[Row] = [
 _LEGACY_ONLY: list[Row] = [(_ID + "/force", "POST", syncs.force_sync, True)]
 _ACCOUNT_ROUTES: list[Row] = [
     ("/v1/groups", "GET", account.list_groups, True),
+    ("/v1/groups", "POST", account.create_group, True),
     ("/v1/groups/{groupId}", "GET", account.group_details, True),
+    ("/v1/groups/{groupId}", "PATCH", account.modify_group, True),
     ("/v1/groups/{groupId}/connections", "GET", account.group_connections, True),
     ("/v1/groups/{groupId}/connectors", "GET", account.group_connections, True),
+    ("/v1/destinations", "GET", account.list_destinations, True),
     ("/v1/destinations/{destinationId}", "GET", account.destination_details, True),
+    ("/v1/users", "GET", account.list_users, True),
+    ("/v1/users/{userId}", "GET", account.user_details, True),
 ]
 
 

@@ -13,18 +13,24 @@ Setup-test outcome switches (the config decides; all in docs/simulator.md):
 - a `host` containing "untrusted_cert" fails "Validate certificate" unless certificates
   are trusted; a `host` containing "warn" gives a WARNING (still `connected`).
 
-Sync outcome switches: `config.sim_sync_outcome` = "succeed" | "fail" | "reschedule"
-decides; without it, a schema name containing "fail_sync" fails every sync and one
-containing "quota" makes every sync wait `reschedule_seconds` in `rescheduled` first.
-A connection whose setup is not `connected` fails its syncs.
+Sync outcome switches: `config.sim_sync_outcome` = "succeed" | "fail" | "reschedule" |
+"stuck" decides; without it, a schema name containing "fail_sync" fails every sync and
+one containing "quota" makes every sync wait `reschedule_seconds` in `rescheduled` first.
+"stuck" keeps the connection in `rescheduled`: each time `rescheduled_for` passes it
+moves `reschedule_seconds` further, until the switch changes. A connection whose setup
+is not `connected` fails its syncs.
+
+Pausing stops a running sync without an outcome; resuming runs it again from the start.
+The schema config is captured when the setup tests first pass (records.py builds it).
 """
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["SyncMachine", "Timings", "run_setup_tests"]
 
-_SYNC_OUTCOMES = ("succeed", "fail", "reschedule")
+_SYNC_OUTCOMES = ("succeed", "fail", "reschedule", "stuck")
 # A clock jumped by years must not spin forever replaying one-minute syncs.
 _MAX_TRANSITIONS = 100_000
 _LOGIN_KEYS = ("user", "username", "password", "api_key")
@@ -99,6 +105,13 @@ class Timings:
     historical_sync_seconds: float = 60.0
     reschedule_seconds: float = 300.0
 
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
+        if self.reschedule_seconds <= 0:
+            raise ValueError(f"reschedule_seconds must be > 0, got {self.reschedule_seconds!r}")
+
 
 class SyncMachine:
     """The setup and sync transitions of a connection (`records.Connection` mixes it in).
@@ -127,6 +140,7 @@ class SyncMachine:
     rescheduled_for: float | None
     rescheduled_historical: bool
     historical_pending: bool
+    sync_pending: bool
     resync_tables: dict[str, list[str]] | None
     next_auto_at: float | None
     columns_to_drop: list[str]
@@ -135,7 +149,7 @@ class SyncMachine:
     # -- outcome switches -------------------------------------------------------------
 
     def sync_outcome(self) -> str:
-        """ "succeed", "fail" or "reschedule" for the next sync (module docstring)."""
+        """ "succeed", "fail", "reschedule" or "stuck" for the next sync (module docstring)."""
         if self.setup_state != "connected":
             return "fail"
         chosen = self.config.get("sim_sync_outcome")
@@ -151,6 +165,10 @@ class SyncMachine:
     def auto(self) -> bool:
         """Whether syncs start on their own (schedule_type auto and not paused)."""
         return self.schedule_type == "auto" and not self.paused
+
+    def capture_schema(self) -> None:
+        """Capture the source's schema into the schema config (the record implements it)."""
+        raise NotImplementedError
 
     # -- transitions ------------------------------------------------------------------
 
@@ -171,14 +189,19 @@ class SyncMachine:
         first_time = self.setup_state != "connected" and self.succeeded_at is None
         self.setup_state, self.setup_tests = results
         self.pending_setup = self.setup_done_at = None
+        if self.setup_state == "connected":
+            self.capture_schema()
         # A connection that becomes usable starts its initial (historical) sync, as Fivetran does.
         if first_time and self.setup_state == "connected" and self.auto and not self.syncing:
             self.begin_sync(at, historical=True)
 
     def begin_sync(self, at: float, *, historical: bool, skip_quota: bool = False) -> None:
-        """Start a sync at `at`, or park it in `rescheduled` when the source quota switch is on."""
+        """Start a sync at `at`, or park it in `rescheduled` when the source quota switch is on.
+
+        `skip_quota`: the wait of a rescheduled sync is over ("stuck" parks it again anyway).
+        """
         outcome = self.sync_outcome()
-        if outcome == "reschedule" and not skip_quota:
+        if outcome == "stuck" or (outcome == "reschedule" and not skip_quota):
             self.syncing = False
             self.rescheduled_for = at + self.timings.reschedule_seconds
             self.rescheduled_historical = historical
@@ -206,6 +229,7 @@ class SyncMachine:
             self.failed_at = end
         else:
             self.succeeded_at = end
+            self.capture_schema()
         started = self.sync_started_at
         self.cancel_sync()
         self.resync_tables = None
@@ -213,6 +237,32 @@ class SyncMachine:
             self.columns_to_drop.clear()
         self.next_auto_at = max(started + self.sync_frequency * 60, end)
         return end
+
+    def pause(self) -> None:
+        """Paused: a running sync stops without an outcome, to run again on resume."""
+        if self.syncing:
+            if self.sync_historical:
+                self.historical_pending = True
+            else:
+                self.sync_pending = True
+            self.cancel_sync()
+        self.paused = True
+
+    def resume(self, now: float) -> None:
+        """Unpaused at `now`: a sync stopped by the pause, or asked for during it, starts now.
+
+        That holds for manual and automatic connections alike; automatic ones then resume
+        their schedule.
+        """
+        self.paused = False
+        if self.syncing or self.setup_state != "connected":
+            return
+        if self.historical_pending or self.sync_pending:
+            historical = self.historical_pending
+            self.historical_pending = self.sync_pending = False
+            self.begin_sync(now, historical=historical)
+        elif self.auto:
+            self.resume_schedule(now)
 
     def resume_schedule(self, now: float) -> None:
         """Automatic syncing restarts: a pending or never-run historical sync starts now."""
@@ -244,7 +294,12 @@ class SyncMachine:
             return True
         due = self.rescheduled_for
         if due is not None and self.auto and now >= due:
-            self.begin_sync(due, historical=self.rescheduled_historical, skip_quota=True)
+            if self.sync_outcome() == "stuck":
+                # Still out of quota: moved on by whole waits, to the first one ending after now.
+                waits = math.floor((now - due) / self.timings.reschedule_seconds) + 1
+                self.rescheduled_for = due + waits * self.timings.reschedule_seconds
+            else:
+                self.begin_sync(due, historical=self.rescheduled_historical, skip_quota=True)
             return True
         due = self.next_auto_at
         if (

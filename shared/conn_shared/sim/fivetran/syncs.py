@@ -44,11 +44,14 @@ def _trigger(store: FivetranStore, conn: Connection, *, force: bool) -> tuple[in
             "no new sync was started (force=true restarts it)"
         )
     if conn.rescheduled_for is not None and not conn.syncing:
-        if now < conn.rescheduled_for:
-            when = store.clock.iso(conn.rescheduled_for)
-            return ok(message=f"Sync for connection with id '{conn.id}' is rescheduled for {when}")
-        conn.begin_sync(now, historical=conn.rescheduled_historical, skip_quota=True)
-        return ok(message=started)
+        if now >= conn.rescheduled_for:
+            # The wait is over: the sync starts, unless the source is still out of quota.
+            conn.begin_sync(now, historical=conn.rescheduled_historical, skip_quota=True)
+        if conn.syncing:
+            return ok(message=started)
+        assert conn.rescheduled_for is not None
+        when = store.clock.iso(conn.rescheduled_for)
+        return ok(message=f"Sync for connection with id '{conn.id}' is rescheduled for {when}")
     historical = conn.syncing and conn.sync_historical
     conn.cancel_sync()
     conn.begin_sync(now, historical=historical)

@@ -74,6 +74,8 @@ def test_custom_credentials_are_the_ones_accepted() -> None:
     [
         pytest.param("conn_shared.sim", id="package"),
         pytest.param("conn_shared.sim.pytest_plugin", id="plugin"),
+        pytest.param("conn_shared.sim.cli", id="cli"),
+        pytest.param("conn_shared.sim.vendors", id="vendor-table"),
     ],
 )
 def test_importing_does_not_need_the_sim_extra(module: str) -> None:

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import conn_shared.sim
 import pytest
+from conn_shared.sim.clock import SimClock
+from conn_shared.sim.credentials import SimCredentials
+from conn_shared.sim.vendors import VENDORS, build_vendor
 
 SIM_DIR = Path(conn_shared.sim.__file__).parent
 ROOT = SIM_DIR.parent.parent
@@ -106,3 +109,17 @@ def test_the_simulator_imports_no_client_code() -> None:
         if not target.startswith("conn_shared.sim")
     }
     assert outside == set()
+
+
+@pytest.mark.parametrize("vendor", [pytest.param(v, id=v) for v in sorted(VENDOR_ONLY)])
+def test_each_vendor_package_is_one_row_of_the_vendor_table(vendor: str) -> None:
+    assert VENDORS[vendor].module == f"conn_shared.sim.{vendor}"
+    backend = build_vendor(vendor, SimClock(), SimCredentials(), {})
+    assert backend.name == vendor
+    assert backend.base_path in ("", "/v1")
+    assert backend.routes()
+
+
+def test_the_vendor_table_lists_every_vendor_package() -> None:
+    packages = {path.parent.name for path in SIM_DIR.glob("*/__init__.py")}
+    assert set(VENDORS) == packages == set(VENDOR_ONLY)

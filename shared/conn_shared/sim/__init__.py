@@ -11,6 +11,7 @@ Layout. The core, shared by every vendor:
     admin.py         the admin API under /_sim
     routing.py       the route-table builder every vendor uses (`routes_from_table`)
     server.py        `SimServer` (a background thread) and `build_backends`
+    vendors.py       the vendor table: name -> package, class, accepted credentials
     clock.py, faults.py, ratelimit.py, credentials.py, cli.py, pytest_plugin.py
 
 One package per vendor (`fivetran/`, `faraday/`, `hub/`), with the same file roles:

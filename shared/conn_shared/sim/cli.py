@@ -9,7 +9,7 @@ import contextlib
 import socket
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conn_shared.sim.credentials import (
     FARADAY_API_KEY,
@@ -20,10 +20,14 @@ from conn_shared.sim.credentials import (
 )
 from conn_shared.sim.faults import FaultPlan, parse_fault
 from conn_shared.sim.ratelimit import RateLimit
+from conn_shared.sim.vendors import VENDORS
+
+if TYPE_CHECKING:
+    from conn_shared.sim.core import SimBackend
 
 __all__ = ["build_parser", "main", "vendor_options"]
 
-_BACKENDS = ("fivetran", "faraday", "hub")
+_BACKENDS = tuple(VENDORS)
 
 
 def _rate_limit(text: str) -> RateLimit:
@@ -152,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Listening before the banner: a client that reads it may connect at once.
     sock.listen(2048)
     url = f"http://{args.host}:{sock.getsockname()[1]}"
-    _print_banner(url, args.backends, credentials)
+    _print_banner(url, backends, credentials)
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level))
     # uvicorn shuts down cleanly, then re-raises the Ctrl-C it caught.
     with contextlib.suppress(KeyboardInterrupt):
@@ -174,13 +178,13 @@ def vendor_options(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     }
 
 
-def _print_banner(url: str, backends: Sequence[str], credentials: SimCredentials) -> None:
+def _print_banner(url: str, backends: Sequence["SimBackend"], credentials: SimCredentials) -> None:
     creds = credentials.as_dict()
     lines = [f"conn-sim serving on {url} (admin API: {url}/_sim)"]
-    bases = {"fivetran": f"{url}/fivetran", "faraday": f"{url}/faraday/v1", "hub": f"{url}/hub"}
-    for name in backends:
-        secrets = ", ".join(f"{k}={v}" for k, v in creds[name].items())
-        lines.append(f"  {name:<8} base URL {bases[name]}  ({secrets})")
+    for backend in backends:
+        secrets = ", ".join(f"{k}={v}" for k, v in creds[backend.name].items())
+        base = f"{url}/{backend.name}{backend.base_path}"
+        lines.append(f"  {backend.name:<8} base URL {base}  ({secrets})")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 

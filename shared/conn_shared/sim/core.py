@@ -39,6 +39,8 @@ class SimBackend(Protocol):
 
     #: Short name used in URLs, CLI flags and state dumps: "fivetran", "faraday" or "hub".
     name: str
+    #: What a client's base URL adds after the mount `/{name}`: "/v1" for Faraday, else "".
+    base_path: str
 
     def routes(self) -> list[BaseRoute]:
         """The vendor's routes, with paths relative to the mount prefix (e.g. "/v1/connections")."""

@@ -39,6 +39,7 @@ class FaradaySim(FaradayStore):
     """
 
     name = "faraday"
+    base_path = "/v1"
 
     def __init__(
         self,

@@ -38,6 +38,7 @@ class FivetranSim(FivetranStore):
     """
 
     name = "fivetran"
+    base_path = ""
 
     def __init__(
         self,

@@ -33,6 +33,7 @@ class HubSim(HubStore):
     """
 
     name = "hub"
+    base_path = ""
 
     def __init__(
         self,

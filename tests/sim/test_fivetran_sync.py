@@ -391,3 +391,18 @@ def test_unknown_switch_values_are_refused(
     cid = fivetran.create(schedule_type="manual")["id"]
     patched = fivetran.request("PATCH", f"/v1/connections/{cid}", json={"config": config})
     assert (patched.status_code, patched.json()["message"]) == (400, message)
+
+
+def test_later_scheduled_syncs_fail_after_a_success_when_the_switch_flips(
+    fivetran: FivetranApi,
+) -> None:
+    created = fivetran.create(sync_frequency=15)
+    cid, created_at = created["id"], _ts(created["created_at"])
+    fivetran.sim.advance(61)
+    succeeded = fivetran.get(cid)["succeeded_at"]
+    patched = fivetran.patch(cid, config={"sim_sync_outcome": "fail"})
+    assert patched["status"]["setup_state"] == "connected"
+    fivetran.sim.advance(15 * 60)
+    done = fivetran.get(cid)
+    assert done["succeeded_at"] == succeeded
+    assert _ts(done["failed_at"]) == pytest.approx(created_at + 15 * 60 + 30)

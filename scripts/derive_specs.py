@@ -294,6 +294,9 @@ and responses alike. Faraday has no relaxations.
 - A setup test's `details` is declared `type: object` but can be any JSON value (the
   definition's own example is a string). Relaxed: `SetupTestResultResponse.details` accepts any
   JSON value; `ConnectionTask.details` and `ConnectionWarning.details` stay strings.
+- A list item's `config` (`ConnectorResponse.config`) declares every value an object, but real
+  list items carry the connection's settings (strings, numbers, lists), as details do.
+  Relaxed: the values may be any JSON; `config` itself stays an object.
 """
 
 STRIPPED_MD = """\

@@ -67,6 +67,8 @@ def test_faults_round_trip(conn_sim: SimServer) -> None:
         "method": "*",
         "path": "/hub/*",
         "seconds": 1.0,
+        "retry_after": True,
+        "route": None,
     }
     assert httpx.get(conn_sim.url + "/_sim/faults").json()["rules"] == stored["rules"]
     conn_sim.clear_faults()

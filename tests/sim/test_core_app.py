@@ -75,6 +75,8 @@ def test_custom_credentials_are_the_ones_accepted() -> None:
     [
         pytest.param("conn_shared.sim", id="package"),
         pytest.param("conn_shared.sim.pytest_plugin", id="plugin"),
+        pytest.param("conn_shared.sim.cli", id="cli"),
+        pytest.param("conn_shared.sim.vendors", id="vendor-table"),
     ],
 )
 def test_importing_does_not_need_the_sim_extra(module: str) -> None:
@@ -86,3 +88,14 @@ def test_importing_does_not_need_the_sim_extra(module: str) -> None:
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_the_package_exports_its_public_names() -> None:
+    import conn_shared.sim as sim  # noqa: PLC0415 (the package object itself is under test)
+
+    assert {"SimServer", "SimClock", "FaultPlan", "FaultRule", "RateLimit"} <= set(sim.__all__)
+    assert sim.SimServer is SimServer
+    assert sim.FivetranSim is FivetranSim
+    assert all(getattr(sim, name) is not None for name in sim.__all__)
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        _ = sim.Nope

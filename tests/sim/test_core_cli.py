@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conn_shared.sim.cli import build_parser, main
+from conn_shared.sim.cli import build_parser, main, vendor_options
 from conn_shared.sim.ratelimit import RateLimit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +38,21 @@ def test_rate_limit_and_backends_parse() -> None:
     assert args.rate_limit == RateLimit(rate=5.0, burst=10)
     assert args.backends == ["fivetran", "hub"]
     assert build_parser().parse_args(["--rate-limit", "3"]).rate_limit == RateLimit(3.0, 3)
+
+
+def test_vendor_durations_reach_the_backends() -> None:
+    args = build_parser().parse_args(
+        ["--fivetran-reschedule-seconds", "20", "--fivetran-sync-seconds", "5"]
+    )
+    assert vendor_options(args) == {
+        "fivetran_options": {
+            "setup_test_seconds": 0.0,
+            "sync_seconds": 5.0,
+            "historical_sync_seconds": 60.0,
+            "reschedule_seconds": 20.0,
+        },
+        "faraday_options": {"build_seconds": 30.0},
+    }
 
 
 @pytest.mark.parametrize(

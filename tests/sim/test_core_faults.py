@@ -36,6 +36,18 @@ from tests.sim.conftest import FivetranApi
             FaultRule("commit_then_lose", times=1, method="POST", path="/hub/*"),
             id="commit-then-lose",
         ),
+        pytest.param(
+            "429=none:0.5",
+            FaultRule("rate_limit", 429, 0.5, retry_after=False),
+            id="rate-limit-without-retry-after",
+        ),
+        pytest.param(
+            "503x5@GET /fivetran/v1/connections/{connectionId}",
+            FaultRule(
+                "error", 503, 1.0, 5, "GET", "/fivetran/*", route="/v1/connections/{connectionId}"
+            ),
+            id="next-five-on-a-route-template",
+        ),
     ],
 )
 def test_parse_fault(text: str, expected: FaultRule) -> None:
@@ -54,6 +66,48 @@ def test_parse_fault(text: str, expected: FaultRule) -> None:
 def test_parse_fault_rejects(text: str) -> None:
     with pytest.raises(ValueError, match=r"."):
         parse_fault(text)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        pytest.param(
+            {"kind": "error", "status": 503, "retry_after": False},
+            "rate_limit faults only",
+            id="retry-after-off-on-an-error",
+        ),
+        pytest.param(
+            {"kind": "rate_limit", "retry_after": "no"},
+            "retry_after must be a boolean",
+            id="retry-after-not-a-boolean",
+        ),
+        pytest.param(
+            {"kind": "error", "route": "v1/connections"},
+            "route must be a template starting with '/'",
+            id="route-not-a-path",
+        ),
+    ],
+)
+def test_rule_fields_are_checked(rule: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FaultPlan.from_dict({"rules": [rule]})
+
+
+def test_a_rule_with_a_route_asks_for_the_template_only_when_the_rest_matches() -> None:
+    asked: list[str] = []
+
+    def template() -> str:
+        asked.append("asked")
+        return "/v1/connections/{connectionId}"
+
+    plan = FaultPlan(
+        [FaultRule("error", 503, method="GET", route="/v1/connections/{connectionId}")]
+    )
+    assert plan.pick("POST", "/fivetran/v1/connections/a", template) is None
+    assert asked == []
+    assert plan.pick("GET", "/fivetran/v1/connections/a", template) is not None
+    assert plan.pick("GET", "/fivetran/v1/connections/a", lambda: "/v1/connections") is None
+    assert asked == ["asked"]
 
 
 @pytest.mark.parametrize(
@@ -124,6 +178,37 @@ def test_rate_limit_fault_sends_retry_after(fivetran: FivetranApi) -> None:
     assert (storm.status_code, storm.headers["retry-after"]) == (429, "7")
     assert storm.json()["code"] == "TooManyRequests"
     assert fivetran.request("GET", "/v1/connections").status_code == 200
+
+
+def test_rate_limit_fault_without_retry_after(fivetran: FivetranApi) -> None:
+    _fault(fivetran.sim, kind="rate_limit", retry_after=False, times=1)
+    storm = fivetran.request("GET", "/v1/connections")
+    assert storm.status_code == 429
+    assert "retry-after" not in storm.headers
+    assert storm.json() == {
+        "code": "TooManyRequests",
+        "message": "Too many requests (simulated fault)",
+    }
+    assert fivetran.request("GET", "/v1/connections").status_code == 200
+
+
+def test_connection_details_answer_503_five_times_in_a_row(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.sim.set_faults(
+        FaultPlan([parse_fault("503x5@GET /fivetran/v1/connections/{connectionId}")])
+    )
+    details = [fivetran.request("GET", f"/v1/connections/{cid}") for _ in range(6)]
+    # The rest of the API answers meanwhile: a list, the schemas, and a sync.
+    assert fivetran.request("GET", "/v1/connections").status_code == 200
+    assert fivetran.request("GET", f"/v1/connections/{cid}/schemas").status_code == 200
+    assert fivetran.post(cid, "sync", {}).status_code == 200
+    assert [answer.status_code for answer in details] == [503] * 5 + [200]
+    assert details[0].json() == {
+        "code": "ServiceUnavailable",
+        "message": "Service temporarily unavailable (simulated fault)",
+    }
+    route = "/v1/connections/{connectionId}"
+    assert fivetran.sim.count("fivetran", "GET", route, 503) == 5
 
 
 def test_latency_fault_delays_but_answers(fivetran: FivetranApi) -> None:

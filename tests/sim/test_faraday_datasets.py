@@ -14,7 +14,7 @@ import pytest
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.credentials import FARADAY_API_KEY
 from conn_shared.sim.faraday import FaradaySim
-from conn_shared.sim.faraday_options import CONNECTION_OPTIONS, DATASET_OPTIONS
+from conn_shared.sim.faraday.options import CONNECTION_OPTIONS, DATASET_OPTIONS
 from conn_shared.sim.server import SimServer
 from tests.support.openapi import SPECS_DIR, SpecValidator
 

@@ -82,6 +82,39 @@ def test_list_filters_by_group_and_schema(fivetran: FivetranApi) -> None:
     assert ids(schema="sam") == []  # no partial matches
 
 
+def test_list_items_carry_the_config_details_carry(fivetran: FivetranApi) -> None:
+    cid = fivetran.create(
+        {"schema_prefix": "pg", "host": "db", "port": 5432, "password": "pw"}, paused=True
+    )["id"]
+    [item] = fivetran.request("GET", "/v1/connections").json()["data"]["items"]
+    assert item["config"] == {
+        "schema_prefix": "pg",
+        "host": "db",
+        "port": 5432,
+        "password": "******",
+    }
+    assert item["config"] == fivetran.get(cid)["config"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/v1/connections", id="connections"),
+        pytest.param("/v1/groups/g1/connections", id="group-connections"),
+        pytest.param("/v1/connectors", id="legacy-connectors"),
+    ],
+)
+def test_list_omit_switch_leaves_fields_out_of_one_item(fivetran: FivetranApi, path: str) -> None:
+    config = {"schema_prefix": "odd", "host": "db", "sim_list_omit": ["status"]}
+    odd = fivetran.create(config, paused=True)["id"]
+    plain = fivetran.create({"schema_prefix": "plain", "host": "db"}, paused=True)["id"]
+    items = fivetran.unchecked.get(path).json()["data"]["items"]
+    assert {item["id"]: "status" in item for item in items} == {odd: False, plain: True}
+    assert fivetran.get(odd)["status"]["sync_state"] == "paused"  # details keep it
+    listed_fields = set(next(item for item in items if item["id"] == odd))
+    assert listed_fields == set(fivetran.get(odd)) - {"status"}
+
+
 @pytest.mark.parametrize(
     "params",
     [

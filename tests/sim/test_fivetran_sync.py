@@ -260,3 +260,149 @@ def test_automatic_connections_sync_every_sync_frequency(fivetran: FivetranApi) 
     # The next sync starts one sync_frequency after the previous one started.
     assert second == pytest.approx(_ts(created["created_at"]) + 3600 + 30)
     assert second > first
+
+
+def test_pausing_stops_an_incremental_sync_that_finishes_only_after_resume(
+    fivetran: FivetranApi,
+) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(10)
+    paused = fivetran.patch(cid, paused=True)
+    assert (paused["status"]["sync_state"], paused["succeeded_at"]) == ("paused", None)
+    fivetran.sim.advance(3600)
+    assert fivetran.get(cid)["succeeded_at"] is None  # nothing finishes while paused
+    resumed = fivetran.patch(cid, paused=False)
+    resumed_at = fivetran.sim.clock.now()
+    assert resumed["status"]["sync_state"] == "syncing"
+    assert resumed["status"]["is_historical_sync"] is False
+    fivetran.sim.advance(25)
+    assert fivetran.get(cid)["succeeded_at"] is None  # it runs again from the start: 30 s
+    fivetran.sim.advance(10)
+    assert _ts(fivetran.get(cid)["succeeded_at"]) == pytest.approx(resumed_at + 30, abs=2)
+
+
+def test_pausing_and_resuming_an_idle_manual_connection_starts_nothing(
+    fivetran: FivetranApi,
+) -> None:
+    cid = fivetran.create(schedule_type="manual")["id"]
+    fivetran.patch(cid, paused=True)
+    assert fivetran.patch(cid, paused=False)["status"]["sync_state"] == "scheduled"
+
+
+def _stuck(fivetran: FivetranApi, **fields: Any) -> tuple[str, float]:
+    config = {"schema_prefix": "stuck", "host": "db", "sim_sync_outcome": "stuck"}
+    created = fivetran.create(config, **fields)
+    return created["id"], _ts(created["created_at"])
+
+
+def test_stuck_switch_keeps_an_automatic_connection_rescheduled(fivetran: FivetranApi) -> None:
+    cid, created_at = _stuck(fivetran)
+    status = _status(fivetran, cid)
+    assert status["sync_state"] == "rescheduled"
+    assert _ts(status["rescheduled_for"]) == pytest.approx(created_at + 300)
+    fivetran.sim.advance(301)
+    status = _status(fivetran, cid)
+    assert status["sync_state"] == "rescheduled"
+    assert _ts(status["rescheduled_for"]) == pytest.approx(created_at + 600)
+    fivetran.sim.advance(86_400)
+    status = _status(fivetran, cid)
+    assert status["sync_state"] == "rescheduled"
+    due = _ts(status["rescheduled_for"])
+    assert 0 < due - fivetran.sim.clock.now() <= 300
+    assert fivetran.get(cid)["succeeded_at"] is None
+    # Once the source has quota again, the sync starts at the next rescheduled_for.
+    fivetran.patch(cid, config={"sim_sync_outcome": "succeed"})
+    fivetran.sim.advance(due - fivetran.sim.clock.now() + 1)
+    assert _status(fivetran, cid)["sync_state"] == "syncing"
+    fivetran.sim.advance(61)
+    assert _ts(fivetran.get(cid)["succeeded_at"]) == pytest.approx(due + 60)
+
+
+def test_stuck_switch_reschedules_a_manual_sync_each_time_it_is_asked(
+    fivetran: FivetranApi,
+) -> None:
+    cid, _ = _stuck(fivetran, schedule_type="manual")
+    fivetran.post(cid, "sync", {})
+    fivetran.sim.advance(301)
+    again = fivetran.post(cid, "sync", {})
+    status = _status(fivetran, cid)
+    assert status["sync_state"] == "rescheduled"
+    assert _ts(status["rescheduled_for"]) == pytest.approx(fivetran.sim.clock.now() + 300, abs=2)
+    assert again.json() == {
+        "code": "Success",
+        "message": f"Sync for connection with id '{cid}' is rescheduled for "
+        f"{status['rescheduled_for']}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        pytest.param("omit", "absent", id="omitted"),
+        pytest.param("null", None, id="null"),
+    ],
+)
+def test_rescheduled_without_rescheduled_for(
+    fivetran: FivetranApi, shown: str, expected: str | None
+) -> None:
+    config = {"schema_prefix": "quota_x", "host": "db", "sim_rescheduled_for": shown}
+    cid = fivetran.unchecked.post(
+        "/v1/connections", json={"group_id": "g1", "service": "postgres", "config": config}
+    ).json()["data"]["id"]
+    status = fivetran.unchecked.get(f"/v1/connections/{cid}").json()["data"]["status"]
+    assert status["sync_state"] == "rescheduled"
+    assert status.get("rescheduled_for", "absent") == expected
+    fivetran.sim.advance(301)  # the sync itself still starts when its time comes
+    status = fivetran.unchecked.get(f"/v1/connections/{cid}").json()["data"]["status"]
+    assert status["sync_state"] == "syncing"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        pytest.param(
+            {"sim_sync_outcome": "explode"},
+            "Invalid config.sim_sync_outcome 'explode'; expected one of "
+            "('succeed', 'fail', 'reschedule', 'stuck')",
+            id="sync-outcome",
+        ),
+        pytest.param(
+            {"sim_rescheduled_for": "hide"},
+            "Invalid config.sim_rescheduled_for 'hide'; expected one of ('omit', 'null')",
+            id="rescheduled-for",
+        ),
+        pytest.param(
+            {"sim_list_omit": "status"},
+            "Invalid config.sim_list_omit: expected a list of field names",
+            id="list-omit-not-a-list",
+        ),
+    ],
+)
+def test_unknown_switch_values_are_refused(
+    fivetran: FivetranApi, config: dict[str, Any], message: str
+) -> None:
+    body = {"group_id": "g1", "service": "postgres", "config": {"schema_prefix": "s", **config}}
+    created = fivetran.request("POST", "/v1/connections", json=body)
+    assert (created.status_code, created.json()) == (
+        400,
+        {"code": "InvalidInput", "message": message},
+    )
+    cid = fivetran.create(schedule_type="manual")["id"]
+    patched = fivetran.request("PATCH", f"/v1/connections/{cid}", json={"config": config})
+    assert (patched.status_code, patched.json()["message"]) == (400, message)
+
+
+def test_later_scheduled_syncs_fail_after_a_success_when_the_switch_flips(
+    fivetran: FivetranApi,
+) -> None:
+    created = fivetran.create(sync_frequency=15)
+    cid, created_at = created["id"], _ts(created["created_at"])
+    fivetran.sim.advance(61)
+    succeeded = fivetran.get(cid)["succeeded_at"]
+    patched = fivetran.patch(cid, config={"sim_sync_outcome": "fail"})
+    assert patched["status"]["setup_state"] == "connected"
+    fivetran.sim.advance(15 * 60)
+    done = fivetran.get(cid)
+    assert done["succeeded_at"] == succeeded
+    assert _ts(done["failed_at"]) == pytest.approx(created_at + 15 * 60 + 30)

@@ -56,7 +56,7 @@ class Relaxation:
 
     schema: str
     field: str
-    change: Literal["integer_or_enum_string", "nullable", "optional", "any_json"]
+    change: Literal["integer_or_enum_string", "nullable", "optional", "any_json", "any_values"]
 
 
 # Where the Fivetran definition and real responses disagree (tests/specs/SOURCES.md). These,
@@ -77,6 +77,8 @@ FIVETRAN_RELAXATIONS = (
     Relaxation("ConnectorResponseV1", "data_delay_sensitivity", "optional"),
     # Declared an object, but real details (and the definition's own example) are strings too.
     Relaxation("SetupTestResultResponse", "details", "any_json"),
+    # A list item's config declares every value an object; real values are strings, numbers.
+    Relaxation("ConnectorResponse", "config", "any_values"),
 )
 RELAXATIONS: Mapping[str, tuple[Relaxation, ...]] = {
     "fivetran": FIVETRAN_RELAXATIONS,
@@ -110,6 +112,10 @@ def apply_relaxations(spec: dict[str, Any], relaxations: tuple[Relaxation, ...])
             if item.field not in schema.get("required", []):
                 raise ValueError(f"{where} is no longer required")
             schema["required"] = [name for name in schema["required"] if name != item.field]
+        elif item.change == "any_values":
+            if declared.get("type") != "object" or "additionalProperties" not in declared:
+                raise ValueError(f"{where} is no longer an object with typed values")
+            declared.pop("additionalProperties")
         else:
             if declared.get("type") != "object":
                 raise ValueError(f"{where} is no longer declared an object")

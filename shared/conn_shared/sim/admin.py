@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from conn_shared.sim.app import SimCore
+from conn_shared.sim.core import SimCore
 from conn_shared.sim.faults import FaultPlan
 from conn_shared.sim.ratelimit import RateLimit
 

@@ -1,4 +1,4 @@
-"""The simulator's core: one ASGI app that mounts every vendor and shares the rest.
+"""The simulator as one ASGI app: every vendor mounted, and the middleware they share.
 
 Each backend is mounted under `/{backend.name}` as its own small Starlette app, so
 404/405 answers come out in that vendor's error format. Around them, one pure ASGI
@@ -9,27 +9,24 @@ requests per route template. The admin API lives under the reserved prefix `/_si
 
 import asyncio
 import math
-from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from conn_shared.sim.backend import SimBackend
+from conn_shared.sim.admin import admin_routes
 from conn_shared.sim.clock import SimClock
+from conn_shared.sim.core import ADMIN_PREFIX, UNMATCHED, SimBackend, SimCore
 from conn_shared.sim.faults import FaultPlan, FaultRule
-from conn_shared.sim.ratelimit import RateLimit, RateLimiter
+from conn_shared.sim.ratelimit import RateLimit
 
-__all__ = ["SimCore", "build_app"]
+__all__ = ["build_app"]
 
-ADMIN_PREFIX = "/_sim"
-_UNMATCHED = "<unmatched>"
 _ERROR_MESSAGES = {
     500: "Internal server error (simulated fault)",
     502: "Bad gateway (simulated fault)",
@@ -37,72 +34,6 @@ _ERROR_MESSAGES = {
 }
 # Enough of a success body to look real, cut off mid-string.
 _TRUNCATED_JSON = b'{"code": "Success", "data": {"id": "'
-
-
-class SimCore:
-    """Everything the middleware and the admin API share: backends, clock, faults, counters."""
-
-    def __init__(
-        self,
-        *,
-        backends: Sequence[SimBackend],
-        clock: SimClock,
-        faults: FaultPlan | None,
-        rate_limit: RateLimit | None,
-        latency: float,
-    ) -> None:
-        names = [backend.name for backend in backends]
-        if len(set(names)) != len(names):
-            raise ValueError(f"backend names must be unique, got {names}")
-        if ADMIN_PREFIX.strip("/") in names:
-            raise ValueError(f"{ADMIN_PREFIX!r} is reserved for the admin API")
-        if latency < 0:
-            raise ValueError(f"latency must be >= 0, got {latency!r}")
-        self.backends: dict[str, SimBackend] = {backend.name: backend for backend in backends}
-        self.routes: dict[str, list[BaseRoute]] = {}
-        self.clock = clock
-        self.faults = faults if faults is not None else FaultPlan()
-        self.initial_rate_limit = rate_limit
-        self.limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-        self.latency = latency
-        #: (backend, method, route template, status) -> count
-        self.counts: Counter[tuple[str, str, str, int]] = Counter()
-
-    def reset(self) -> None:
-        """Forget resources, counters and faults; restore the starting rate limit, full.
-
-        The clock keeps running: simulated time never goes back.
-        """
-        for backend in self.backends.values():
-            backend.reset()
-        self.counts.clear()
-        self.faults = FaultPlan()
-        self.set_rate_limit(self.initial_rate_limit)
-
-    def set_rate_limit(self, rate_limit: RateLimit | None) -> None:
-        """Replace (or switch off, with None) the rate limit."""
-        self.limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-
-    def request_counts(self) -> list[dict[str, Any]]:
-        """The counters as JSON rows, sorted for stable output."""
-        return [
-            {"backend": b, "method": m, "route": r, "status": s, "count": n}
-            for (b, m, r, s), n in sorted(self.counts.items())
-        ]
-
-    def template_of(self, backend: str, scope: Scope) -> str:
-        """The route template a request would reach, found without running it."""
-        probe = {
-            "type": "http",
-            "path": scope["path"],
-            "root_path": scope.get("root_path", "") + "/" + backend,
-            "method": scope["method"],
-        }
-        for route in self.routes.get(backend, []):
-            match, _ = route.matches(probe)
-            if match is not Match.NONE:
-                return str(getattr(route, "path", _UNMATCHED))
-        return _UNMATCHED
 
 
 def build_app(
@@ -119,8 +50,6 @@ def build_app(
     `rate_limit` applies per (backend, API key); `faults` starts the fault plan
     (replaceable later through `PUT /_sim/faults`).
     """
-    from conn_shared.sim.admin import admin_routes  # noqa: PLC0415 (admin imports SimCore from here)
-
     core = SimCore(
         backends=backends, clock=clock, faults=faults, rate_limit=rate_limit, latency=latency
     )
@@ -189,7 +118,11 @@ class SimMiddleware:
                 core.counts[(name, method, core.template_of(name, scope), status[0])] += 1
                 return
             extra = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
-        rule = core.faults.pick(method, scope["path"]) if core.faults else None
+        rule = (
+            core.faults.pick(method, scope["path"], lambda: core.template_of(name, scope))
+            if core.faults
+            else None
+        )
         if rule is None or rule.kind == "latency":
             if rule is not None:
                 await asyncio.sleep(rule.seconds)
@@ -197,7 +130,7 @@ class SimMiddleware:
             route = scope.get("route")
             # An unmatched path leaves the backend's Mount as the last route seen.
             template = None if isinstance(route, Mount) else getattr(route, "path", None)
-            core.counts[(name, method, template or _UNMATCHED, status[0])] += 1
+            core.counts[(name, method, template or UNMATCHED, status[0])] += 1
             return
         # Found before the handler may run: routing rewrites the scope's root_path.
         template = core.template_of(name, scope)
@@ -213,7 +146,9 @@ class SimMiddleware:
             response = backend.error_response(rule.status, _ERROR_MESSAGES[rule.status])
             await response(scope, receive, send)
         elif rule.kind == "rate_limit":
-            headers = {"Retry-After": str(max(0, math.ceil(rule.seconds)))}
+            headers = (
+                {"Retry-After": str(max(0, math.ceil(rule.seconds)))} if rule.retry_after else None
+            )
             response = backend.error_response(
                 429, "Too many requests (simulated fault)", headers=headers
             )

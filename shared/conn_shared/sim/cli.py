@@ -9,6 +9,7 @@ import contextlib
 import socket
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from conn_shared.sim.credentials import (
     FARADAY_API_KEY,
@@ -19,10 +20,14 @@ from conn_shared.sim.credentials import (
 )
 from conn_shared.sim.faults import FaultPlan, parse_fault
 from conn_shared.sim.ratelimit import RateLimit
+from conn_shared.sim.vendors import VENDORS
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from conn_shared.sim.core import SimBackend
 
-_BACKENDS = ("fivetran", "faraday", "hub")
+__all__ = ["build_parser", "main", "vendor_options"]
+
+_BACKENDS = tuple(VENDORS)
 
 
 def _rate_limit(text: str) -> RateLimit:
@@ -100,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="simulated Fivetran historical sync (initial sync and re-sync)",
     )
+    add(
+        "--fivetran-reschedule-seconds",
+        type=float,
+        default=300.0,
+        help="simulated wait of a rescheduled Fivetran sync (the quota switch)",
+    )
     add("--faraday-build-seconds", type=float, default=30.0, help="simulated Faraday build")
     add(
         "--log-level",
@@ -131,17 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hub_token=args.hub_token,
     )
     clock = SimClock(speed=args.clock_speed)
-    backends = build_backends(
-        args.backends,
-        clock,
-        credentials,
-        fivetran_options={
-            "setup_test_seconds": args.fivetran_setup_test_seconds,
-            "sync_seconds": args.fivetran_sync_seconds,
-            "historical_sync_seconds": args.fivetran_historical_sync_seconds,
-        },
-        faraday_options={"build_seconds": args.faraday_build_seconds},
-    )
+    backends = build_backends(args.backends, clock, credentials, **vendor_options(args))
     app = build_app(
         backends=backends,
         clock=clock,
@@ -155,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Listening before the banner: a client that reads it may connect at once.
     sock.listen(2048)
     url = f"http://{args.host}:{sock.getsockname()[1]}"
-    _print_banner(url, args.backends, credentials)
+    _print_banner(url, backends, credentials)
     server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level))
     # uvicorn shuts down cleanly, then re-raises the Ctrl-C it caught.
     with contextlib.suppress(KeyboardInterrupt):
@@ -164,13 +165,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _print_banner(url: str, backends: Sequence[str], credentials: SimCredentials) -> None:
+def vendor_options(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The `*_options` keyword arguments of `build_backends` that parsed `args` ask for."""
+    return {
+        "fivetran_options": {
+            "setup_test_seconds": args.fivetran_setup_test_seconds,
+            "sync_seconds": args.fivetran_sync_seconds,
+            "historical_sync_seconds": args.fivetran_historical_sync_seconds,
+            "reschedule_seconds": args.fivetran_reschedule_seconds,
+        },
+        "faraday_options": {"build_seconds": args.faraday_build_seconds},
+    }
+
+
+def _print_banner(url: str, backends: Sequence["SimBackend"], credentials: SimCredentials) -> None:
     creds = credentials.as_dict()
     lines = [f"conn-sim serving on {url} (admin API: {url}/_sim)"]
-    bases = {"fivetran": f"{url}/fivetran", "faraday": f"{url}/faraday/v1", "hub": f"{url}/hub"}
-    for name in backends:
-        secrets = ", ".join(f"{k}={v}" for k, v in creds[name].items())
-        lines.append(f"  {name:<8} base URL {bases[name]}  ({secrets})")
+    for backend in backends:
+        secrets = ", ".join(f"{k}={v}" for k, v in creds[backend.name].items())
+        base = f"{url}/{backend.name}{backend.base_path}"
+        lines.append(f"  {backend.name:<8} base URL {base}  ({secrets})")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 

@@ -6,16 +6,33 @@ the vendor's own error exception into that vendor's error body.
 """
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-__all__ = ["Handler", "routes_from_table"]
+__all__ = ["Handler", "StoreHandler", "bind_table", "routes_from_table"]
 
-Handler = Callable[[Request], Awaitable[Response]]
+Handler: TypeAlias = Callable[[Request], Awaitable[Response]]
+S = TypeVar("S")
+#: A handler that reads and changes a vendor's state (`store`) to answer a request.
+StoreHandler: TypeAlias = Callable[[S, Request], Awaitable[Response]]
 E = TypeVar("E", bound=Exception)
+
+
+def bind_table(
+    table: Iterable[tuple[str, str, StoreHandler[S]]], store: S
+) -> list[tuple[str, str, Handler]]:
+    """A route table whose handlers take the vendor's state, bound to `store`."""
+
+    def bound(handler: StoreHandler[S]) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            return await handler(store, request)
+
+        return endpoint
+
+    return [(path, method, bound(handler)) for path, method, handler in table]
 
 
 def routes_from_table(

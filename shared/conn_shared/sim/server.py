@@ -22,16 +22,17 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
-from conn_shared.sim.app import SimCore, build_app
-from conn_shared.sim.backend import SimBackend
+from conn_shared.sim.app import build_app
 from conn_shared.sim.clock import SimClock
+from conn_shared.sim.core import SimBackend, SimCore
 from conn_shared.sim.credentials import SimCredentials
 from conn_shared.sim.faults import FaultPlan
 from conn_shared.sim.ratelimit import RateLimit
+from conn_shared.sim.vendors import VENDORS, build_vendor
 
 __all__ = ["ALL_BACKENDS", "SimServer", "build_backends", "uvicorn_config"]
 
-ALL_BACKENDS = ("fivetran", "faraday", "hub")
+ALL_BACKENDS = tuple(VENDORS)
 _STARTUP_TIMEOUT = 15.0
 # What uvicorn logs when the app hangs up on purpose (the drop and commit_then_lose faults).
 _EXPECTED_ABORT = "ASGI callable returned without completing response."
@@ -55,48 +56,13 @@ def build_backends(
 
     `*_options` are extra keyword arguments for each vendor's constructor
     (e.g. `{"sync_seconds": 5}` for Fivetran, `{"build_seconds": 5}` for Faraday).
-    Vendor modules are imported only when asked for.
+    Vendors come from `vendors.VENDORS`; their packages are imported only when asked for.
     """
     unknown = set(names) - set(ALL_BACKENDS)
     if unknown:
         raise ValueError(f"unknown backends {sorted(unknown)}; expected some of {ALL_BACKENDS}")
-    backends: list[SimBackend] = []
-    for name in names:
-        if name == "fivetran":
-            from conn_shared.sim.fivetran import FivetranSim  # noqa: PLC0415 (imported on demand)
-
-            backends.append(
-                FivetranSim(
-                    clock,
-                    api_key=credentials.fivetran_api_key,
-                    api_secret=credentials.fivetran_api_secret,
-                    expired_keys=credentials.fivetran_expired_keys,
-                    **dict(fivetran_options or {}),
-                )
-            )
-        elif name == "faraday":
-            from conn_shared.sim.faraday import FaradaySim  # noqa: PLC0415 (imported on demand)
-
-            backends.append(
-                FaradaySim(
-                    clock,
-                    api_keys=[credentials.faraday_api_key],
-                    expired_keys=credentials.faraday_expired_keys,
-                    **dict(faraday_options or {}),
-                )
-            )
-        else:
-            from conn_shared.sim.hub import HubSim  # noqa: PLC0415 (imported on demand)
-
-            backends.append(
-                HubSim(
-                    clock,
-                    tokens=[credentials.hub_token],
-                    expired_tokens=credentials.hub_expired_tokens,
-                    **dict(hub_options or {}),
-                )
-            )
-    return backends
+    options = {"fivetran": fivetran_options, "faraday": faraday_options, "hub": hub_options}
+    return [build_vendor(name, clock, credentials, options.get(name) or {}) for name in names]
 
 
 def uvicorn_config(app: Starlette, *, log_level: str = "warning") -> uvicorn.Config:
@@ -240,8 +206,7 @@ class SimServer:
         """
         if backend not in self.backends:
             raise KeyError(f"backend {backend!r} is not served; serving {sorted(self.backends)}")
-        suffix = "/v1" if backend == "faraday" else ""
-        return f"{self.url}/{backend}{suffix}"
+        return f"{self.url}/{backend}{self.backends[backend].base_path}"
 
     # -- admin helpers (over HTTP, so they work the same against a remote conn-sim) ----------
 

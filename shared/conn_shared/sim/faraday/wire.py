@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from conn_shared.sim.faraday_options import Problem, check_fields
+from conn_shared.sim.faraday.options import Problem, check_fields
 
 __all__ = [
     "NAME_PATTERN",

@@ -6,27 +6,34 @@ from typing import Any
 
 from starlette.requests import Request
 
-from conn_shared.sim.fivetran import ApiError, FivetranSim
-from conn_shared.sim.fivetran_models import Connection, supports_state, supports_table_resync
-from conn_shared.sim.fivetran_requests import boolean, object_body, ok
+from conn_shared.sim.fivetran.records import Connection, supports_state, supports_table_resync
+from conn_shared.sim.fivetran.store import FivetranStore
+from conn_shared.sim.fivetran.wire import ApiError, boolean, object_body, ok
 
-__all__ = ["SYNC_ROUTES"]
+__all__ = [
+    "connection_state",
+    "force_sync",
+    "modify_connection_state",
+    "resync_connection",
+    "resync_tables",
+    "sync_connection",
+]
 
 
-async def sync_connection(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def sync_connection(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """POST /sync: start a sync; `force` restarts a running one, otherwise it is left alone."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     force = bool(boolean(object_body(body, required=False), "force", False))
-    return _trigger(sim, conn, force=force)
+    return _trigger(store, conn, force=force)
 
 
-async def force_sync(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def force_sync(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """Legacy POST /v1/connectors/{id}/force: a sync with force=true."""
-    return _trigger(sim, sim.get(request.path_params["connectionId"]), force=True)
+    return _trigger(store, store.get(request.path_params["connectionId"]), force=True)
 
 
-def _trigger(sim: FivetranSim, conn: Connection, *, force: bool) -> tuple[int, Any]:
-    now = sim.now()
+def _trigger(store: FivetranStore, conn: Connection, *, force: bool) -> tuple[int, Any]:
+    now = store.now()
     started = f"Sync has been successfully triggered for connection with id '{conn.id}'"
     if conn.paused:
         # The definition gives sync no 4xx besides auth/404: accepted, but nothing runs.
@@ -37,11 +44,14 @@ def _trigger(sim: FivetranSim, conn: Connection, *, force: bool) -> tuple[int, A
             "no new sync was started (force=true restarts it)"
         )
     if conn.rescheduled_for is not None and not conn.syncing:
-        if now < conn.rescheduled_for:
-            when = sim.clock.iso(conn.rescheduled_for)
-            return ok(message=f"Sync for connection with id '{conn.id}' is rescheduled for {when}")
-        conn.begin_sync(now, historical=conn.rescheduled_historical, skip_quota=True)
-        return ok(message=started)
+        if now >= conn.rescheduled_for:
+            # The wait is over: the sync starts, unless the source is still out of quota.
+            conn.begin_sync(now, historical=conn.rescheduled_historical, skip_quota=True)
+        if conn.syncing:
+            return ok(message=started)
+        assert conn.rescheduled_for is not None
+        when = store.clock.iso(conn.rescheduled_for)
+        return ok(message=f"Sync for connection with id '{conn.id}' is rescheduled for {when}")
     historical = conn.syncing and conn.sync_historical
     conn.cancel_sync()
     conn.begin_sync(now, historical=historical)
@@ -63,7 +73,7 @@ def _scope(raw: Any, conn: Connection) -> dict[str, list[str]]:
     return {str(schema): list(tables) for schema, tables in raw.items()}
 
 
-def _resync(sim: FivetranSim, conn: Connection, scope: dict[str, list[str]] | None) -> None:
+def _resync(store: FivetranStore, conn: Connection, scope: dict[str, list[str]] | None) -> None:
     if conn.paused:
         conn.historical_pending = True
     elif conn.syncing:
@@ -76,28 +86,28 @@ def _resync(sim: FivetranSim, conn: Connection, scope: dict[str, list[str]] | No
         if not conn.sync_historical:
             conn.historical_pending = True
     else:
-        conn.begin_sync(sim.now(), historical=True)
+        conn.begin_sync(store.now(), historical=True)
     conn.resync_tables = scope
 
 
-async def resync_connection(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def resync_connection(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """POST /resync: a historical sync of everything, or of the tables in `scope`."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     raw_scope = object_body(body, required=False).get("scope")
     scope = None if raw_scope is None else _scope(raw_scope, conn)
-    _resync(sim, conn, scope)
+    _resync(store, conn, scope)
     return ok(message=f"Sync has been successfully triggered for connection with id '{conn.id}'")
 
 
-async def resync_tables(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def resync_tables(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """POST /schemas/tables/resync: body `{schema: [tables]}`."""
-    conn = sim.get(request.path_params["connectionId"])
-    _resync(sim, conn, _scope(body, conn))
+    conn = store.get(request.path_params["connectionId"])
+    _resync(store, conn, _scope(body, conn))
     return ok(message="Re-sync has been triggered successfully")
 
 
-def _stateful(sim: FivetranSim, request: Request) -> Connection:
-    conn = sim.get(request.path_params["connectionId"])
+def _stateful(store: FivetranStore, request: Request) -> Connection:
+    conn = store.get(request.path_params["connectionId"])
     if not supports_state(conn.service):
         raise ApiError(
             400,
@@ -107,17 +117,19 @@ def _stateful(sim: FivetranSim, request: Request) -> Connection:
     return conn
 
 
-async def connection_state(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def connection_state(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """GET /state: the connector's state (400 before any was written)."""
-    conn = _stateful(sim, request)
+    conn = _stateful(store, request)
     if conn.state is None:
         raise ApiError(400, f"No state has been written for connection with id '{conn.id}'")
     return ok({"state": conn.state}, "Connection state retrieved successfully")
 
 
-async def modify_connection_state(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_connection_state(
+    store: FivetranStore, request: Request, body: Any
+) -> tuple[int, Any]:
     """PATCH /state: write the state of a paused connection (409 while it may sync)."""
-    conn = _stateful(sim, request)
+    conn = _stateful(store, request)
     body = object_body(body)
     if not conn.paused or conn.syncing:
         raise ApiError(
@@ -134,15 +146,3 @@ async def modify_connection_state(sim: FivetranSim, request: Request, body: Any)
     else:
         conn.state = state
     return ok({"state": conn.state}, "Connection state has been updated")
-
-
-_ID = "/{connectionId}"
-#: (path suffix, method, handler, whether the endpoint takes Accept: version=2)
-SYNC_ROUTES: list[tuple[str, str, Any, bool]] = [
-    (_ID + "/sync", "POST", sync_connection, True),
-    (_ID + "/force", "POST", force_sync, True),
-    (_ID + "/resync", "POST", resync_connection, True),
-    (_ID + "/state", "GET", connection_state, True),
-    (_ID + "/state", "PATCH", modify_connection_state, True),
-    (_ID + "/schemas/tables/resync", "POST", resync_tables, False),
-]

@@ -1,4 +1,4 @@
-"""A tiny read-only SQL engine over the hub's fake tables (hub_schema.py).
+"""A tiny read-only SQL engine over the hub's fake tables (database.py).
 
 Grammar (keywords in any case, one statement, optional trailing `;`):
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conn_shared.sim.hub_schema import Column, Table, find_table
+from conn_shared.sim.hub.database import Column, Table, find_table
 
 __all__ = ["QueryResult", "SqlError", "run_query"]
 

@@ -6,6 +6,12 @@ name_in_destination, tables: {name: {enabled, sync_mode, columns, ...}}}}}`; a t
 `columns` holds only the columns a user has set, as Fivetran's responses do. Every table
 of the simulated source has the columns in `SOURCE_COLUMNS`. Changes are applied to a
 copy and committed only when the whole request is valid.
+
+As in Fivetran, a connection has no schema config until its schema is captured (its
+setup tests pass, or `POST .../schemas/reload`): until then the tree's endpoints answer
+404 `NotFound_SchemaConfig`, except `POST .../schemas`, which pre-creates settings that
+capture applies to the source's tree. Reading the source (reload, the columns endpoint)
+needs a connected connection: 409 otherwise (the definition names no status for it).
 """
 
 import copy
@@ -13,54 +19,26 @@ from typing import Any
 
 from starlette.requests import Request
 
-from conn_shared.sim.fivetran import ApiError, FivetranSim
-from conn_shared.sim.fivetran_models import Connection, supports_table_resync
-from conn_shared.sim.fivetran_requests import object_body, ok
+from conn_shared.sim.fivetran.records import SOURCE_COLUMNS, Connection, table_entry
+from conn_shared.sim.fivetran.store import FivetranStore
+from conn_shared.sim.fivetran.wire import ApiError, object_body, ok
 
-__all__ = ["SCHEMA_ROUTES", "SOURCE_COLUMNS", "default_schema_config", "table_entry"]
+__all__ = [
+    "drop_column",
+    "drop_columns",
+    "modify_column",
+    "modify_schema",
+    "modify_schemas",
+    "modify_table",
+    "precreate_schemas",
+    "reload_schemas",
+    "schemas_details",
+    "table_columns",
+]
 
-SOURCE_COLUMNS = ("id", "name", "email", "updated_at")
 _HANDLING = ("ALLOW_ALL", "ALLOW_COLUMNS", "BLOCK_ALL")
 _SYNC_MODES = ("SOFT_DELETE", "HISTORY", "LIVE")
 _EXCLUDE_MODES = ("PRESERVE", "EXCLUDE")
-
-
-def default_schema_config(schema: str, service: str) -> dict[str, Any]:
-    """The schema tree a new connection "discovers": one schema, three enabled tables."""
-    if supports_table_resync(service):
-        schemas = {"public": _schema_entry(f"{schema}_public")}
-    else:
-        schemas = {
-            schema.split(".", maxsplit=1)[0]: _schema_entry(schema.split(".", maxsplit=1)[0])
-        }
-    return {
-        "enable_new_by_default": True,
-        "schema_change_handling": "ALLOW_ALL",
-        "schemas": schemas,
-    }
-
-
-def _schema_entry(name_in_destination: str) -> dict[str, Any]:
-    return {
-        "name_in_destination": name_in_destination,
-        "enabled": True,
-        "tables": {name: table_entry(name) for name in ("accounts", "orders", "users")},
-    }
-
-
-def table_entry(
-    name: str, *, enabled: bool = True, sync_mode: str = "SOFT_DELETE"
-) -> dict[str, Any]:
-    """A table in the schema tree, with every field the spec requires."""
-    return {
-        "name_in_destination": name,
-        "enabled": enabled,
-        "sync_mode": sync_mode,
-        "supports_columns_config": True,
-        "supports_history_mode": True,
-        "enabled_patch_settings": {"allowed": True},
-        "columns": {},
-    }
 
 
 def _handling(body: dict[str, Any]) -> str | None:
@@ -134,20 +112,45 @@ def _apply_column(table: dict[str, Any], where: str, column: str, update: Any) -
     table["columns"][column] = entry
 
 
+def _tree(conn: Connection) -> dict[str, Any]:
+    """The schema config: 404 `NotFound_SchemaConfig` before capture or pre-creation."""
+    if conn.schema_config is None:
+        raise ApiError(
+            404,
+            f"Connection with id '{conn.id}' doesn't have a schema config yet: it is captured "
+            "when the setup tests pass, or by POST .../schemas/reload",
+            code="NotFound_SchemaConfig",
+        )
+    return conn.schema_config
+
+
+def _read_source(conn: Connection) -> None:
+    """Reading the source needs a connected connection (409 otherwise)."""
+    if conn.setup_state != "connected":
+        raise ApiError(
+            409,
+            f"Connection with id '{conn.id}' is not connected (setup_state "
+            f"'{conn.setup_state}'); its source cannot be read until the setup tests pass",
+        )
+
+
 def _commit(conn: Connection, tree: dict[str, Any], message: str) -> tuple[int, Any]:
     conn.schema_config = tree
     return ok(tree, message)
 
 
-async def schemas_details(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
-    """GET /schemas: the whole tree."""
-    conn = sim.get(request.path_params["connectionId"])
-    return ok(conn.schema_config, "Schema configuration retrieved successfully")
+async def schemas_details(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
+    """GET /schemas: the whole tree (404 `NotFound_SchemaConfig` before capture)."""
+    conn = store.get(request.path_params["connectionId"])
+    return ok(_tree(conn), "Schema configuration retrieved successfully")
 
 
-async def precreate_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
-    """POST /schemas: replace the tree with exactly the settings sent."""
-    conn = sim.get(request.path_params["connectionId"])
+async def precreate_schemas(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
+    """POST /schemas: replace the tree with exactly the settings sent.
+
+    Before capture, these are the settings capture applies to the source's tree.
+    """
+    conn = store.get(request.path_params["connectionId"])
     body = object_body(body)
     schemas = body.get("schemas")
     if not isinstance(schemas, dict):
@@ -165,11 +168,11 @@ async def precreate_schemas(sim: FivetranSim, request: Request, body: Any) -> tu
     return _commit(conn, tree, "Schema configuration pre-created successfully")
 
 
-async def modify_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_schemas(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas: merge enabled flags, sync modes and columns into known schemas/tables."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     body = object_body(body)
-    tree = copy.deepcopy(conn.schema_config)
+    tree = copy.deepcopy(_tree(conn))
     handling = _handling(body)
     schemas = body.get("schemas", {})
     if not isinstance(schemas, dict):
@@ -187,44 +190,49 @@ async def modify_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple
     return _commit(conn, tree, "Schema configuration has been modified")
 
 
-async def reload_schemas(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
-    """POST /schemas/reload: the simulated source never changes, so the tree stands as is."""
-    conn = sim.get(request.path_params["connectionId"])
+async def reload_schemas(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
+    """POST /schemas/reload: capture the schema (409 unless connected).
+
+    The simulated source never changes, so a captured tree stands as is.
+    """
+    conn = store.get(request.path_params["connectionId"])
     mode = object_body(body, required=False).get("exclude_mode", "PRESERVE")
     if mode not in _EXCLUDE_MODES:
         raise ApiError(400, f"Invalid exclude_mode {mode!r}; expected one of {_EXCLUDE_MODES}")
-    return ok(conn.schema_config, "Schema configuration has been reloaded")
+    _read_source(conn)
+    conn.capture_schema()
+    return ok(_tree(conn), "Schema configuration has been reloaded")
 
 
-async def modify_schema(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_schema(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas/{schemaName}: one schema's settings."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     name = request.path_params["schemaName"]
-    tree = copy.deepcopy(conn.schema_config)
+    tree = copy.deepcopy(_tree(conn))
     entry = _schema(tree, conn, name)
     _apply_schema(entry, name, object_body(body), create=False)
     tree["schemas"][name] = entry
     return _commit(conn, tree, "Database schema configuration has been modified")
 
 
-async def modify_table(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_table(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas/{schemaName}/tables/{tableName}: one table's settings."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     schema_name, table_name = request.path_params["schemaName"], request.path_params["tableName"]
-    tree = copy.deepcopy(conn.schema_config)
+    tree = copy.deepcopy(_tree(conn))
     table = _table(_schema(tree, conn, schema_name), schema_name, table_name)
     _apply_table(table, f"{schema_name}.{table_name}", object_body(body))
     tree["schemas"][schema_name]["tables"][table_name] = table
     return _commit(conn, tree, "Table configuration has been modified")
 
 
-async def modify_column(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def modify_column(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """PATCH /schemas/{schemaName}/tables/{tableName}/columns/{columnName}."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     params = request.path_params
     schema_name, table_name = params["schemaName"], params["tableName"]
     column = params["columnName"]
-    tree = copy.deepcopy(conn.schema_config)
+    tree = copy.deepcopy(_tree(conn))
     table = _table(_schema(tree, conn, schema_name), schema_name, table_name)
     if column not in SOURCE_COLUMNS and column not in table["columns"]:
         raise ApiError(404, f"Column '{column}' not found in table '{schema_name}.{table_name}'")
@@ -233,11 +241,27 @@ async def modify_column(sim: FivetranSim, request: Request, body: Any) -> tuple[
     return _commit(conn, tree, "Column configuration has been modified")
 
 
-async def table_columns(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
-    """GET /schemas/{schema}/tables/{table}/columns: every source column and its settings."""
-    conn = sim.get(request.path_params["connectionId"])
+async def table_columns(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
+    """GET /schemas/{schema}/tables/{table}/columns: every source column and its settings.
+
+    Only for a connected connection (409 otherwise). `{schema}` is the schema's name in
+    the destination, as the definition says; the schema-config key is accepted too, as
+    clients send either.
+    """
+    conn = store.get(request.path_params["connectionId"])
+    _read_source(conn)
     schema_name, table_name = request.path_params["schema"], request.path_params["table"]
-    table = _table(_schema(conn.schema_config, conn, schema_name), schema_name, table_name)
+    tree = _tree(conn)
+    if schema_name not in tree["schemas"]:
+        schema_name = next(
+            (
+                key
+                for key, entry in tree["schemas"].items()
+                if entry["name_in_destination"] == schema_name
+            ),
+            schema_name,
+        )
+    table = _table(_schema(tree, conn, schema_name), schema_name, table_name)
     columns = {
         name: {
             "name_in_destination": name,
@@ -253,7 +277,7 @@ async def table_columns(sim: FivetranSim, request: Request, body: Any) -> tuple[
 
 
 def _mark_for_drop(conn: Connection, schema_name: str, table_name: str, columns: Any) -> None:
-    table = _table(_schema(conn.schema_config, conn, schema_name), schema_name, table_name)
+    table = _table(_schema(_tree(conn), conn, schema_name), schema_name, table_name)
     if not isinstance(columns, list) or not columns:
         raise ApiError(400, f"Table '{schema_name}.{table_name}' needs a non-empty column list")
     for column in columns:
@@ -264,9 +288,9 @@ def _mark_for_drop(conn: Connection, schema_name: str, table_name: str, columns:
             raise ApiError(409, f"Column '{where}' is not blocked; block it before dropping it")
 
 
-async def drop_column(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def drop_column(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """DELETE .../columns/{columnName}: a blocked column is dropped at the next sync."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     params = request.path_params
     column = params["columnName"]
     _mark_for_drop(conn, params["schemaName"], params["tableName"], [column])
@@ -274,9 +298,9 @@ async def drop_column(sim: FivetranSim, request: Request, body: Any) -> tuple[in
     return ok(message="Column successfully marked for deletion")
 
 
-async def drop_columns(sim: FivetranSim, request: Request, body: Any) -> tuple[int, Any]:
+async def drop_columns(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:
     """POST /schemas/drop-columns: `{schemas: {schema: {tables: {table: {columns: [...]}}}}}`."""
-    conn = sim.get(request.path_params["connectionId"])
+    conn = store.get(request.path_params["connectionId"])
     schemas = object_body(body).get("schemas")
     if not isinstance(schemas, dict) or not schemas:
         raise ApiError(400, "Field 'schemas' must be a non-empty object")
@@ -291,19 +315,3 @@ async def drop_columns(sim: FivetranSim, request: Request, body: Any) -> tuple[i
             marked += [f"{schema_name}.{table_name}.{column}" for column in columns or []]
     conn.columns_to_drop.extend(marked)
     return ok(message="Column(s) successfully marked for deletion")
-
-
-_S = "/{connectionId}/schemas"
-#: (path suffix, method, handler, whether the endpoint takes Accept: version=2)
-SCHEMA_ROUTES: list[tuple[str, str, Any, bool]] = [
-    (_S, "GET", schemas_details, False),
-    (_S, "POST", precreate_schemas, False),
-    (_S, "PATCH", modify_schemas, False),
-    (_S + "/reload", "POST", reload_schemas, False),
-    (_S + "/drop-columns", "POST", drop_columns, False),
-    (_S + "/{schemaName}", "PATCH", modify_schema, False),
-    (_S + "/{schemaName}/tables/{tableName}", "PATCH", modify_table, False),
-    (_S + "/{schemaName}/tables/{tableName}/columns/{columnName}", "PATCH", modify_column, False),
-    (_S + "/{schemaName}/tables/{tableName}/columns/{columnName}", "DELETE", drop_column, False),
-    (_S + "/{schema}/tables/{table}/columns", "GET", table_columns, False),
-]

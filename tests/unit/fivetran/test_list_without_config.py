@@ -1,7 +1,9 @@
 """Regression: ensure judges config drift even when list items leave `config` out.
 
 The definition marks a list item's `config` optional (and types every value an
-object); the simulator leaves it out, and ensure then never saw drifted config.
+object); a list answer without it once hid drifted config from ensure. The
+simulator now sends it, as the vendor's own fixtures do, so this answer is built
+by hand.
 """
 
 from typing import Any

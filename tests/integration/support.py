@@ -188,6 +188,8 @@ class Driver:
         self.backend = backend
         #: Every sleep the executor asked for, in seconds (retries, Retry-After, polls).
         self.sleeps: list[float] = []
+        #: Called before each sleep of the sync executor: a test's hook into a running wait.
+        self.on_sleep: Callable[[float], None] | None = None
         #: Where the traffic departed from the vendor's definition (Fivetran, Faraday).
         self.audit = SpecAudit(backend.name)
         profile = backend.profile()
@@ -214,6 +216,8 @@ class Driver:
 
     def _sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
         time.sleep(seconds)
 
     async def _asleep(self, seconds: float) -> None:

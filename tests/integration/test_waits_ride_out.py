@@ -5,15 +5,21 @@ every backend that has the step, with the sync and the async executor.
 """
 
 import logging
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from conn_shared.errors import RateLimitedError
+from conn_shared.errors import ConnectionPausedError, RateLimitedError
 from conn_shared.lifecycle import (
     ReadinessState,
     Step,
     SyncState,
     ensure_connection,
+    get_sync_outcome,
+    pause_connection,
+    resume_connection,
+    trigger_resync,
     trigger_sync,
     verify_connection,
     wait_for_sync,
@@ -22,7 +28,15 @@ from conn_shared.lifecycle import (
 from conn_shared.sim.faults import FaultPlan, FaultRule
 from conn_shared.sim.server import SimServer
 from tests.integration.conftest import DriverFactory
-from tests.integration.support import BACKENDS, CREATE_ROUTE, MODES, WAIT, make_spec
+from tests.integration.support import (
+    BACKENDS,
+    CREATE_ROUTE,
+    DETAILS_ROUTE,
+    MODES,
+    WAIT,
+    Driver,
+    make_spec,
+)
 
 MODE_PARAMS = [pytest.param(mode, id=mode) for mode in MODES]
 SYNC_ROUTE = {
@@ -151,3 +165,83 @@ def test_a_sync_request_refused_with_a_long_retry_after_is_sent_once_and_raised(
 
     assert caught.value.retry_after == pytest.approx(400, abs=1)
     assert sim.count(name, "POST", SYNC_ROUTE[name]) == 1
+
+
+def _fivetran(driver: Driver, **fields: Any) -> str:
+    spec = make_spec("fivetran").model_copy(update=fields)
+    connection_id = driver.run(ensure_connection(driver.backend, spec)).connection.connection_id
+    driver.run(wait_until_ready(driver.backend, connection_id, policy=WAIT))
+    return connection_id
+
+
+@pytest.mark.parametrize("mode", MODE_PARAMS)
+@pytest.mark.parametrize(
+    "resync", [pytest.param(False, id="sync"), pytest.param(True, id="resync")]
+)
+def test_a_connection_paused_during_the_wait_ends_it_at_once_typed(
+    sim: SimServer, drivers: DriverFactory, mode: str, resync: bool
+) -> None:
+    driver = drivers("fivetran", mode)
+    connection_id = _fivetran(driver, schedule_type="manual")
+    first = driver.run(trigger_sync(driver.backend, connection_id))
+    driver.run(wait_for_sync(driver.backend, first, policy=WAIT))  # the first sync is over
+    ask = trigger_resync if resync else trigger_sync
+    handle = driver.run(ask(driver.backend, connection_id))
+    driver.run(pause_connection(driver.backend, connection_id))
+    polls_before = sim.count("fivetran", "GET", DETAILS_ROUTE["fivetran"])
+
+    with pytest.raises(ConnectionPausedError, match="paused") as caught:
+        driver.run(wait_for_sync(driver.backend, handle, policy=WAIT))
+
+    assert caught.value.connection_id == connection_id
+    assert sim.count("fivetran", "GET", DETAILS_ROUTE["fivetran"]) - polls_before == 1
+
+
+def test_a_policy_may_wait_through_a_pause_until_the_resume(
+    sim: SimServer, drivers: DriverFactory
+) -> None:
+    driver = drivers("fivetran", "sync")
+    connection_id = _fivetran(driver, schedule_type="manual")
+    first = driver.run(trigger_sync(driver.backend, connection_id))
+    driver.run(wait_for_sync(driver.backend, first, policy=WAIT))
+    handle = driver.run(trigger_sync(driver.backend, connection_id))
+    driver.run(pause_connection(driver.backend, connection_id))
+    patient = WAIT.model_copy(update={"on_paused": "wait"})
+    polls: list[int] = []
+
+    resumer = drivers("fivetran", "sync")
+
+    def resume_after_a_few_polls(seconds: float) -> None:
+        polls.append(1)
+        if len(polls) == 3:
+            resumer.run(resume_connection(resumer.backend, connection_id))
+
+    driver.on_sleep = resume_after_a_few_polls
+    outcome = driver.run(wait_for_sync(driver.backend, handle, policy=patient))
+
+    assert outcome.state is SyncState.SUCCEEDED
+    assert len(polls) >= 3
+
+
+def test_a_late_first_poll_reports_our_success_not_a_later_failure(
+    sim: SimServer, drivers: DriverFactory
+) -> None:
+    driver = drivers("fivetran", "sync")
+    connection_id = _fivetran(driver, sync_frequency=15)
+    first = driver.run(trigger_sync(driver.backend, connection_id))
+    driver.run(wait_for_sync(driver.backend, first, policy=WAIT))
+    handle = driver.run(trigger_sync(driver.backend, connection_id))
+    sim.advance(600)  # our sync ends...
+    # ...and every scheduled sync after it fails
+    driver.call(
+        driver.backend.modify_connection(connection_id, config={"sim_sync_outcome": "fail"})
+    )
+    sim.advance(7200)  # the triggerer picks the wait up two hours late
+
+    outcome = driver.run(get_sync_outcome(driver.backend, handle))
+
+    assert outcome.state is SyncState.SUCCEEDED
+    assert outcome.finished_at is not None
+    assert outcome.finished_at < handle.requested_at + timedelta(minutes=15)
+    record = sim.state()["backends"]["fivetran"]["connections"][connection_id]
+    assert record["failed_at"] > record["succeeded_at"]  # later syncs did fail

@@ -72,7 +72,7 @@ SOURCES = (
         output="fivetran-connections.json",
         input="fivetran/fivetran-connections-subset.openapi.json",
         fallback="fivetran/fivetran-open-api-definition.json",
-        path_prefixes=("/v1/connections",),
+        path_prefixes=("/v1/connections", "/v1/users", "/v1/groups"),
         title="Fivetran REST API v1, connections (structure only, derived)",
     ),
     Source(

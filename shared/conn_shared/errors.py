@@ -16,6 +16,7 @@
     ├── UnsupportedStepError       the backend lacks a lifecycle step (raised before any request)
     ├── SpecMismatchError          a spec of another backend's class (also a TypeError)
     ├── UnknownBackendError        no backend has that name (also a ValueError)
+    ├── InsecureTransportError     credentials would cross plain http (also a ValueError)
     └── LifecycleError             the connection reached a state the caller did not want
         ├── ConnectionFailedError  readiness ended in `failed`
         ├── ConnectionPausedError  the connection is paused (or disabled): nothing will run
@@ -48,6 +49,7 @@ __all__ = [
     "ConnectionPausedError",
     "FieldError",
     "IdentityConflictError",
+    "InsecureTransportError",
     "InvalidRequestError",
     "LifecycleError",
     "NetworkError",
@@ -312,6 +314,26 @@ class UnknownBackendError(ConnError, ValueError):
         self.name = name
         self.known = known
         super().__init__(f"backend: unknown {name!r}; expected one of {', '.join(known)}")
+
+
+class InsecureTransportError(ConnError, ValueError):
+    """Credentials would be sent over plain http to a host that is not this machine.
+
+    Raised when a backend is built, before any request. Loopback addresses
+    (127.0.0.0/8, ::1, localhost) are allowed, for simulators and tunnels; any
+    other host needs https, or the explicit `allow_insecure_http=True` setting.
+    """
+
+    json_fields = ("url",)
+
+    def __init__(self, *, backend: str, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"base_url: {url} is plain http to a host that is not loopback, so the "
+            "credentials would cross the network unencrypted; use https, or set "
+            "allow_insecure_http=True if a trusted proxy terminates TLS",
+            backend=backend,
+        )
 
 
 class LifecycleError(ConnError):

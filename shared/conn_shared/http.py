@@ -90,6 +90,8 @@ class ApiProfile:
     max_connections: int = 20
     secrets: tuple[str, ...] = field(default=(), repr=False)
     user_agent: str = "conn-providers/0.1"
+    #: TLS verification: True (the default CA bundle), False (off), or a CA bundle path.
+    verify: bool | str = True
 
     def pool_key(self) -> tuple[Any, ...]:
         """What two profiles must share to share one pooled client: never a secret in clear.
@@ -109,12 +111,13 @@ class ApiProfile:
             self.timeouts,
             self.max_connections,
             self.user_agent,
+            self.verify,
         )
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments shared by the sync and async httpx clients."""
         return {
-            "verify": _default_ssl_context(),
+            "verify": _ssl_context(self.verify),
             "base_url": self.base_url.rstrip("/"),
             "auth": self.auth,
             "headers": {"User-Agent": self.user_agent, **self.headers},
@@ -128,10 +131,12 @@ class ApiProfile:
 
 
 @functools.cache
-def _default_ssl_context() -> ssl.SSLContext:
-    # httpx builds a verifying context per client (about 21 ms of CPU and 840 KiB,
-    # even for plain http); one shared context verifies the same way.
-    return httpx.create_ssl_context()
+def _ssl_context(verify: bool | str) -> ssl.SSLContext:
+    # httpx builds a context per client (about 21 ms of CPU and 840 KiB, even for
+    # plain http); one shared context per setting verifies the same way.
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return httpx.create_ssl_context(verify=verify)
 
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
@@ -291,6 +296,17 @@ def attempts(
 
 
 def _mapped_error(profile: ApiProfile, response: httpx.Response) -> ApiError:
+    if response.is_redirect:
+        # Never followed: a redirect to another host would carry the credentials there.
+        target = httpx.URL(response.headers.get("location", ""))
+        where = f"{target.scheme}://{target.host}{target.path}" if target.host else target.path
+        return build_api_error(
+            response,
+            backend=profile.backend,
+            message=f"the API answered a redirect to {where or 'nowhere'}; redirects are not "
+            "followed, so credentials never leave the configured host: set the base URL to "
+            "the final address",
+        )
     try:
         error = profile.map_error(response)
     except Exception as exc:  # a broken error body must still give a typed error

@@ -25,6 +25,8 @@ What vendors' calls share on the wire (`BearerAuth`, `path_id`, ...) is in
 `conn_shared.backends.wire`.
 """
 
+import ipaddress
+import logging
 from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
@@ -35,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from conn_shared.backends.ensure import ConnectionSpec, EnsureFlows
 from conn_shared.backends.wire import path_id
 from conn_shared.calls import Flow
-from conn_shared.errors import SpecMismatchError, UnsupportedStepError
+from conn_shared.errors import InsecureTransportError, SpecMismatchError, UnsupportedStepError
 from conn_shared.http import ApiProfile, ErrorMapper, Timeouts
 from conn_shared.retry import RetryPolicy
 from conn_shared.states import (
@@ -54,9 +56,12 @@ __all__ = [
     "Backend",
     "BackendSettings",
     "BaseBackend",
+    "check_transport",
     "sync_step",
     "unsupported_step",
 ]
+
+logger = logging.getLogger("conn_shared.backends")
 
 SpecT = TypeVar("SpecT", bound=ConnectionSpec)
 SpecT_contra = TypeVar("SpecT_contra", contravariant=True)
@@ -75,6 +80,11 @@ class BackendSettings(BaseModel):
         retry: which failures are retried, how long to back off, the overall deadline.
         max_connections: size of the connection pool.
         extra_headers: sent with every request (never logged).
+        verify_tls: verify the server's TLS certificate (on by default; turning it off
+            logs a warning for every backend built).
+        ca_bundle: a CA bundle file to verify against instead of the default one.
+        allow_insecure_http: allow plain http to a host that is not loopback (the
+            credentials then cross the network unencrypted); off by default.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -85,6 +95,9 @@ class BackendSettings(BaseModel):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     max_connections: int = Field(default=20, ge=1)
     extra_headers: Mapping[str, str] = Field(default_factory=dict, repr=False)
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    allow_insecure_http: bool = False
 
 
 class Backend(Protocol[SpecT_contra]):
@@ -152,6 +165,24 @@ class Backend(Protocol[SpecT_contra]):
         ...
 
 
+def check_transport(backend: str, url: str, *, allow_insecure_http: bool) -> None:
+    """Raise InsecureTransportError for plain http to a non-loopback host, unless allowed."""
+    parsed = httpx.URL(url)
+    if parsed.scheme != "http" or allow_insecure_http:
+        return
+    host = parsed.host
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass  # a name, not an address: only "localhost" is trusted without a lookup
+    port = f":{parsed.port}" if parsed.port else ""
+    # Rebuilt from parts: a user:password@ in the URL must not reach the message.
+    raise InsecureTransportError(backend=backend, url=f"http://{host}{port}{parsed.path}")
+
+
 def unsupported_step(
     backend: str, capabilities: frozenset[Step], step: Step
 ) -> UnsupportedStepError:
@@ -207,6 +238,13 @@ class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
             )
         self.settings = settings
         self._api_root = self.api_root()  # a bad base URL fails here, not at the first call
+        check_transport(self.name, self._api_root, allow_insecure_http=settings.allow_insecure_http)
+        if not settings.verify_tls:
+            logger.warning(
+                "%s backend at %s: TLS verification is off (verify_tls=False)",
+                self.name,
+                self._api_root,
+            )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._api_root!r})"
@@ -250,6 +288,7 @@ class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
             retry=settings.retry,
             max_connections=settings.max_connections,
             secrets=self.scrubbed_secrets(),
+            verify=settings.ca_bundle or settings.verify_tls,
         )
 
     # --- the vendor UI ------------------------------------------------------------------

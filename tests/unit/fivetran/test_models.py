@@ -103,12 +103,21 @@ def _call_for(example: ResponseExample) -> Call[Any]:
     return call
 
 
-SUCCESS_EXAMPLES = [ex for ex in SPEC.response_examples() if str(ex.status).startswith("2")]
+#: The client covers the connection endpoints; users and groups are in the derived spec
+#: for the simulator's account answers only.
+CLIENT_PATHS = "/v1/connections"
+SUCCESS_EXAMPLES = [
+    ex
+    for ex in SPEC.response_examples()
+    if str(ex.status).startswith("2") and ex.path.startswith(CLIENT_PATHS)
+]
 EXAMPLES = [pytest.param(ex, id=ex.id) for ex in SUCCESS_EXAMPLES]
 
 
 def test_every_spec_operation_has_a_call() -> None:
-    operations = {(op.method, op.path) for op in SPEC.operations()}
+    operations = {
+        (op.method, op.path) for op in SPEC.operations() if op.path.startswith(CLIENT_PATHS)
+    }
     covered = {(ex.method, ex.path) for ex in SUCCESS_EXAMPLES}
     assert operations == covered
 

@@ -158,7 +158,7 @@ def test_call_sends_the_documented_request(
             "https://h.test/api/v1/", "https://h.test/api/v1/connections", id="prefix-and-slash"
         ),
         pytest.param(
-            "http://h.test:8080/hub", "http://h.test:8080/hub/api/v1/connections", id="subpath"
+            "https://h.test:8443/hub", "https://h.test:8443/hub/api/v1/connections", id="subpath"
         ),
     ],
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import REPO_ROOT
 
-__all__ = ["EXAMPLES", "example_dags", "task_states", "xcoms"]
+__all__ = ["EXAMPLES", "example_dags", "rendered_fields", "task_states", "try_numbers", "xcoms"]
 
 EXAMPLES = REPO_ROOT / "example_dags"
 
@@ -62,3 +62,34 @@ def xcoms(run: Any) -> dict[tuple[str, str], Any]:
             select(XComModel).where(XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id)
         ).all()
         return {(row.task_id, row.key): XComModel.deserialize_value(row) for row in rows}
+
+
+def rendered_fields(run: Any) -> dict[str, Any]:
+    """task_id -> the rendered template fields Airflow recorded for a DAG run."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields  # noqa: PLC0415
+    from airflow.utils.session import create_session  # noqa: PLC0415
+    from sqlalchemy import select  # noqa: PLC0415
+
+    with create_session() as session:
+        rows = session.scalars(
+            select(RenderedTaskInstanceFields).where(
+                RenderedTaskInstanceFields.dag_id == run.dag_id,
+                RenderedTaskInstanceFields.run_id == run.run_id,
+            )
+        ).all()
+        return {row.task_id: row.rendered_fields for row in rows}
+
+
+def try_numbers(run: Any) -> dict[str, int]:
+    """task_id -> the try number that finished, for a DAG run."""
+    from airflow.models.taskinstance import TaskInstance  # noqa: PLC0415
+    from airflow.utils.session import create_session  # noqa: PLC0415
+    from sqlalchemy import select  # noqa: PLC0415
+
+    with create_session() as session:
+        tis = session.scalars(
+            select(TaskInstance).where(
+                TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
+            )
+        ).all()
+        return {ti.task_id: ti.try_number for ti in tis}

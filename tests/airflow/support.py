@@ -36,19 +36,28 @@ def example_dags(*, deferrable: bool) -> tuple[dict[str, Any], dict[str, str]]:
     return dict(bag.dags), dict(bag.import_errors)
 
 
-def task_states(run: Any) -> dict[str, str]:
-    """task_id -> final state of a DAG run returned by `dag.test()`."""
+def _task_instances(run: Any) -> list[Any]:
     from airflow.models.taskinstance import TaskInstance  # noqa: PLC0415
     from airflow.utils.session import create_session  # noqa: PLC0415
     from sqlalchemy import select  # noqa: PLC0415
 
     with create_session() as session:
-        tis = session.scalars(
-            select(TaskInstance).where(
-                TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
-            )
-        ).all()
-        return {ti.task_id: str(ti.state) for ti in tis}
+        query = select(TaskInstance).where(
+            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
+        )
+        tis = session.scalars(query).all()
+        session.expunge_all()
+        return list(tis)
+
+
+def task_states(run: Any) -> dict[str, str]:
+    """task_id -> final state of a DAG run returned by `dag.test()`."""
+    return {ti.task_id: str(ti.state) for ti in _task_instances(run)}
+
+
+def try_numbers(run: Any) -> dict[str, int]:
+    """task_id -> the try number that finished, for a DAG run."""
+    return {ti.task_id: ti.try_number for ti in _task_instances(run)}
 
 
 def xcoms(run: Any) -> dict[tuple[str, str], Any]:
@@ -78,18 +87,3 @@ def rendered_fields(run: Any) -> dict[str, Any]:
             )
         ).all()
         return {row.task_id: row.rendered_fields for row in rows}
-
-
-def try_numbers(run: Any) -> dict[str, int]:
-    """task_id -> the try number that finished, for a DAG run."""
-    from airflow.models.taskinstance import TaskInstance  # noqa: PLC0415
-    from airflow.utils.session import create_session  # noqa: PLC0415
-    from sqlalchemy import select  # noqa: PLC0415
-
-    with create_session() as session:
-        tis = session.scalars(
-            select(TaskInstance).where(
-                TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
-            )
-        ).all()
-        return {ti.task_id: ti.try_number for ti in tis}

@@ -15,11 +15,17 @@ export UV_PYTHON_DOWNLOADS := never
 SYNC := $(UV) sync --locked --extra airflow --extra dagster --extra sim
 PYTEST_ARGS ?=
 
-.PHONY: help demo test lint bench format
+# The lowest Airflow the provider supports, in its own venv (uv sync is exact, so
+# the project's .venv keeps the locked Airflow).
+AIRFLOW_MIN      := 3.2.0
+AIRFLOW_MIN_VENV := $(CURDIR)/.venv-airflow-min
+
+.PHONY: help demo test test-airflow-min lint bench format
 
 help:
 	@echo "make demo   run the connection lifecycle on the embedded simulator"
 	@echo "make test   run the test suite"
+	@echo "make test-airflow-min   the Airflow tests on the lowest supported Airflow ($(AIRFLOW_MIN))"
 	@echo "make lint   ruff, mypy and the import-layer contracts"
 	@echo "make bench  side-by-side benchmarks against the peer packages"
 
@@ -36,6 +42,13 @@ test: $(UV)
 	@# pytest exits 5 when it collected nothing: that is a failure, not a pass.
 	@rc=0; $(UV) run --no-sync pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+test-airflow-min: $(UV)
+	$(UV) venv --quiet --allow-existing $(AIRFLOW_MIN_VENV)
+	$(UV) pip install --quiet --python $(AIRFLOW_MIN_VENV)/bin/python \
+		-e ".[airflow,sim]" "apache-airflow==$(AIRFLOW_MIN)" "fastapi==0.136.3" "cadwyn==7.0.0" \
+		pytest pytest-asyncio pytest-timeout blockbuster jsonschema openapi-schema-validator
+	$(AIRFLOW_MIN_VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/airflow
 
 lint: $(UV)
 	$(SYNC)

@@ -7,7 +7,7 @@ extra link. A backend without a web UI, or a task that never learnt its
 connection (a failed ensure), shows no link.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperatorLink
 from airflow.sdk.bases.xcom import BaseXCom
@@ -29,7 +29,8 @@ class ConnectionLink(BaseOperatorLink):
 
     def get_link(self, operator: "BaseOperator", *, ti_key: "TaskInstanceKey") -> str:
         """The URL the task pushed under `CONNECTION_URL_KEY`, or "" when there is none."""
-        url = BaseXCom.get_value(ti_key=ti_key, key=CONNECTION_URL_KEY)
+        # Airflow types ti_key with a protocol of settable fields; its own key is a NamedTuple.
+        url = BaseXCom.get_value(ti_key=cast(Any, ti_key), key=CONNECTION_URL_KEY)
         return url if isinstance(url, str) else ""
 
 

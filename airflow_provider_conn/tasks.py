@@ -8,7 +8,7 @@ connection or the network until the task runs.
 """
 
 from collections.abc import Iterable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from airflow_provider_conn.common import airflow_errors, check_backend, run_flow
 from airflow_provider_conn.hooks import ConnHook, hook_class
@@ -17,6 +17,9 @@ from conn_shared import Backend, ConnError, Step
 from conn_shared.calls import Flow
 
 __all__ = ["ConnTaskMixin"]
+
+
+T = TypeVar("T")
 
 
 class ConnTaskMixin:
@@ -42,7 +45,7 @@ class ConnTaskMixin:
         with airflow_errors():
             return self.hook.get_backend()
 
-    def drive(self, backend: Backend[Any], flow: Flow[Any]) -> Any:
+    def drive(self, backend: Backend[Any], flow: Flow[T]) -> T:
         """Run `flow` once with a sync executor; errors are sorted by `airflow_errors`."""
         with airflow_errors():
             return run_flow(backend, flow)

@@ -19,6 +19,7 @@ the backend is built, in workers and in the triggerer.
 """
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseHook
@@ -84,10 +85,16 @@ class ConnHook(BaseHook):
 
     # --- per backend ----------------------------------------------------------------
 
+    #: settings field -> (the Connection attribute it comes from, how the form labels it)
+    credential_fields: ClassVar[Mapping[str, tuple[str, str]]]
+
     @classmethod
     def credentials(cls, connection: Connection) -> dict[str, SecretStr]:
-        """The backend's credential fields from the connection (subclasses override)."""
-        raise NotImplementedError
+        """The backend's credential settings, read from the connection's login or password."""
+        return {
+            name: _secret(getattr(connection, attribute), label, connection)
+            for name, (attribute, label) in cls.credential_fields.items()
+        }
 
     # --- building the backend -------------------------------------------------------
 
@@ -227,13 +234,12 @@ class FivetranHook(ConnHook):
     conn_type = "conn_fivetran"
     hook_name = "Fivetran (conn-providers)"
 
-    @classmethod
-    def credentials(cls, connection: Connection) -> dict[str, SecretStr]:
-        """`api_key` from the login, `api_secret` from the password."""
-        return {
-            "api_key": _secret(connection.login, "login (API key)", connection),
-            "api_secret": _secret(connection.password, "password (API secret)", connection),
+    credential_fields: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType(
+        {
+            "api_key": ("login", "login (API key)"),
+            "api_secret": ("password", "password (API secret)"),
         }
+    )
 
 
 class FaradayHook(ConnHook):
@@ -244,10 +250,9 @@ class FaradayHook(ConnHook):
     conn_type = "conn_faraday"
     hook_name = "Faraday (conn-providers)"
 
-    @classmethod
-    def credentials(cls, connection: Connection) -> dict[str, SecretStr]:
-        """`api_key` from the password."""
-        return {"api_key": _secret(connection.password, "password (API key)", connection)}
+    credential_fields: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType(
+        {"api_key": ("password", "password (API key)")}
+    )
 
 
 class HubHook(ConnHook):
@@ -258,10 +263,9 @@ class HubHook(ConnHook):
     conn_type = "conn_hub"
     hook_name = "Connections hub (conn-providers)"
 
-    @classmethod
-    def credentials(cls, connection: Connection) -> dict[str, SecretStr]:
-        """`token` from the password."""
-        return {"token": _secret(connection.password, "password (token)", connection)}
+    credential_fields: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType(
+        {"token": ("password", "password (token)")}
+    )
 
 
 _HOOKS: Mapping[str, type[ConnHook]] = {

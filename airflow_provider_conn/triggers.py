@@ -16,6 +16,7 @@ HTTP goes through the event loop's shared pooled client, so a thousand waits on
 one account share one connection pool.
 """
 
+from abc import abstractmethod
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
@@ -109,13 +110,13 @@ class FlowTrigger(BaseTrigger):
         progress = None if self.progress is None else WaitProgress.model_validate(self.progress)
         return policy, progress
 
+    @abstractmethod
     def flow(self, backend: Backend[Any]) -> Flow[Any]:
-        """The waiting flow to run (subclasses)."""
-        raise NotImplementedError
+        """The waiting flow to run."""
 
+    @abstractmethod
     def result(self, backend: Backend[Any], value: Any) -> dict[str, Any]:
-        """The event's `result` for the flow's return value (subclasses)."""
-        raise NotImplementedError
+        """The event's `result` for the flow's return value."""
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Wait, then fire exactly one event: success with the result, or the typed error."""

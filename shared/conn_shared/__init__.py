@@ -73,10 +73,15 @@ from conn_shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
+from conn_shared.observing import get_catalog, get_connection_health
 from conn_shared.retry import RetryPolicy
 from conn_shared.states import (
+    ColumnInfo,
+    ConnectionCatalog,
+    ConnectionHealth,
     ConnectionInfo,
     ConnectionPlan,
+    DatasetInfo,
     EnsureResult,
     FieldChange,
     PlanAction,
@@ -88,6 +93,7 @@ from conn_shared.states import (
     SyncOutcome,
     SyncReport,
     SyncState,
+    TableInfo,
     TableRef,
 )
 from conn_shared.waiting import WaitPolicy, WaitProgress
@@ -101,13 +107,17 @@ __all__ = [
     "BackendEntry",
     "BackendSettings",
     "Call",
+    "ColumnInfo",
     "ConflictError",
     "ConnError",
+    "ConnectionCatalog",
     "ConnectionFailedError",
+    "ConnectionHealth",
     "ConnectionInUseError",
     "ConnectionInfo",
     "ConnectionPausedError",
     "ConnectionPlan",
+    "DatasetInfo",
     "EnsureResult",
     "FaradayBackend",
     "FaradayConnectionSpec",
@@ -144,6 +154,7 @@ __all__ = [
     "SyncReport",
     "SyncRescheduledError",
     "SyncState",
+    "TableInfo",
     "TableRef",
     "Timeouts",
     "UnexpectedResponseError",
@@ -157,6 +168,8 @@ __all__ = [
     "backend_names",
     "delete_connection",
     "ensure_connection",
+    "get_catalog",
+    "get_connection_health",
     "get_readiness",
     "get_sync_outcome",
     "pause_connection",

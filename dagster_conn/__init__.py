@@ -1,1 +1,62 @@
-"""Dagster integration for driving ELT connections (Fivetran, Faraday, a connections hub)."""
+"""Dagster integration for driving ELT connections (Fivetran, Faraday, a connections hub).
+
+Everything a user needs is importable from here; module paths are internal.
+
+    import dagster as dg
+    from dagster_conn import FivetranResource, build_connection_job
+
+    defs = dg.Definitions(
+        jobs=[build_connection_job(name="shop", backend="fivetran", spec={...})],
+        resources={"fivetran": FivetranResource(api_key=dg.EnvVar("FIVETRAN_API_KEY"),
+                                                api_secret=dg.EnvVar("FIVETRAN_API_SECRET"))},
+    )
+"""
+
+from dagster_conn.config import EnsureConfig, SyncConfig, WaitConfig, WaitSyncConfig
+from dagster_conn.ops import (
+    DeleteConfig,
+    ResyncConfig,
+    TableConfig,
+    TriggerConfig,
+    build_connection_job,
+    build_delete_op,
+    build_ensure_op,
+    build_pause_op,
+    build_resume_op,
+    build_resync_op,
+    build_sync_op,
+    build_verify_op,
+    build_wait_ready_op,
+    build_wait_sync_op,
+)
+from dagster_conn.resources import (
+    ConnectionResource,
+    FaradayResource,
+    FivetranResource,
+    HubResource,
+)
+
+__all__ = [
+    "ConnectionResource",
+    "DeleteConfig",
+    "EnsureConfig",
+    "FaradayResource",
+    "FivetranResource",
+    "HubResource",
+    "ResyncConfig",
+    "SyncConfig",
+    "TableConfig",
+    "TriggerConfig",
+    "WaitConfig",
+    "WaitSyncConfig",
+    "build_connection_job",
+    "build_delete_op",
+    "build_ensure_op",
+    "build_pause_op",
+    "build_resume_op",
+    "build_resync_op",
+    "build_sync_op",
+    "build_verify_op",
+    "build_wait_ready_op",
+    "build_wait_sync_op",
+]

@@ -1,0 +1,457 @@
+"""Ops for every lifecycle step, and the job that chains them.
+
+    from dagster_conn import build_connection_job
+
+    job = build_connection_job(
+        name="shop_postgres",
+        backend="fivetran",
+        spec={"group_id": "warehouse", "service": "postgres", "schema_name": "shop",
+              "config": {"host": "db.example.com", "user": "loader"}},
+        secrets={"config.password": "SHOP_PG_PASSWORD"},
+    )
+
+Each `build_*_op(*, backend, name=None, resource_key=None)` returns an op that
+runs one `conn_shared` verb through the resource under `resource_key` (by
+default the backend's name: "fivetran", "faraday" or "hub"). Building an op
+for a step the backend lacks fails at once, naming the backend and the step.
+Ops pass the connection id (a str) downstream; the sync ops pass the
+`SyncHandle` as plain JSON, and the wait returns the `SyncReport` as JSON.
+The waiting steps (wait until ready, trigger and wait for a sync) are async
+ops on `conn_shared`'s per-event-loop client; the others are sync.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+
+from conn_shared import (
+    BackendEntry,
+    ReadinessState,
+    Step,
+    SyncHandle,
+    SyncKind,
+    SyncReport,
+    TableRef,
+    backend_entry,
+    delete_connection,
+    ensure_connection,
+    pause_connection,
+    resume_connection,
+    verify_connection,
+    wait_until_ready,
+)
+from dagster_conn.config import EnsureConfig, WaitConfig, WaitSyncConfig, build_spec
+from dagster_conn.resources import ConnectionResource
+from dagster_conn.syncs import await_sync, report_metadata, request_sync_once
+
+__all__ = [
+    "CHAIN",
+    "VERBS",
+    "DeleteConfig",
+    "ResyncConfig",
+    "TableConfig",
+    "TriggerConfig",
+    "build_connection_job",
+    "build_delete_op",
+    "build_ensure_op",
+    "build_pause_op",
+    "build_resume_op",
+    "build_resync_op",
+    "build_sync_op",
+    "build_verify_op",
+    "build_wait_ready_op",
+    "build_wait_sync_op",
+    "connection_resource",
+]
+
+
+#: The op name's verb for each step: `<backend>_<verb>`, or `<job>_<verb>` in a job.
+VERBS: dict[Step, str] = {
+    Step.ENSURE: "ensure_connection",
+    Step.VERIFY: "verify_connection",
+    Step.READINESS: "wait_until_ready",
+    Step.SYNC: "trigger_sync",
+    Step.RESYNC: "trigger_resync",
+    Step.RESYNC_TABLES: "trigger_resync",
+    Step.SYNC_OUTCOME: "wait_for_sync",
+    Step.PAUSE: "pause_connection",
+    Step.RESUME: "resume_connection",
+    Step.DELETE: "delete_connection",
+}
+
+
+class TriggerConfig(dg.Config):
+    """`force`: restart a sync already running (Fivetran); otherwise it is attached to."""
+
+    force: bool = Field(default=False, description="Restart a sync already running.")
+
+
+class TableConfig(dg.Config):
+    """One table to resync."""
+
+    schema_name: str = Field(description="The table's schema (source namespace).")
+    table: str = Field(description="The table's name.")
+
+
+class ResyncConfig(dg.Config):
+    """`tables`: resync only these (Fivetran database connections); None: everything."""
+
+    tables: list[TableConfig] | None = Field(default=None, description="None: all tables.")
+
+
+class DeleteConfig(dg.Config):
+    """`missing_ok`: a connection already gone is a success (so a retried delete succeeds)."""
+
+    missing_ok: bool = Field(default=True, description="Succeed when it is already gone.")
+
+
+def connection_resource(context: Any, resource_key: str, backend: str) -> ConnectionResource:
+    """The resource under `resource_key`, checked to be a resource of `backend`."""
+    resource = getattr(context.resources, resource_key)
+    if not isinstance(resource, ConnectionResource) or resource.backend_name != backend:
+        raise dg.Failure(
+            description=f"resource {resource_key!r}: expected the {backend} resource, "
+            f"got {type(resource).__name__}",
+            allow_retries=False,
+        )
+    return resource
+
+
+def _entry_for(backend: str, step: Step) -> BackendEntry:
+    entry = backend_entry(backend)
+    if step not in entry.capabilities:
+        supported = ", ".join(s.value for s in Step if s in entry.capabilities)
+        raise dg.DagsterInvalidDefinitionError(
+            f"the {backend} backend has no {step.value!r} step, so it gets no op for it; "
+            f"supported steps: {supported}"
+        )
+    return entry
+
+
+def _op(
+    step: Step, backend: str, name: str | None, resource_key: str | None
+) -> tuple[Callable[[Callable[..., Any]], dg.OpDefinition], str]:
+    """The `dg.op` decorator for `step`, after the definition-time capability check."""
+    _entry_for(backend, step)
+    key = resource_key or backend
+    verb = VERBS[step]
+    decorator = dg.op(
+        name=name or f"{backend}_{verb}",
+        required_resource_keys={key},
+        tags={"kind": backend},
+        description=f"{verb.replace('_', ' ')} ({backend}, resource {key!r})",
+    )
+    return decorator, key
+
+
+def build_ensure_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An op that creates the connection its `EnsureConfig` describes, or finds it; never two.
+
+    Outputs the connection id. Vendor calls: the look-up GETs, then POST (create)
+    or PATCH (drifted settings) where needed.
+    """
+    decorator, key = _op(Step.ENSURE, backend, name, resource_key)
+    entry = backend_entry(backend)
+
+    @decorator
+    def _ensure(context: dg.OpExecutionContext, config: EnsureConfig) -> dg.Output[str]:
+        resource = connection_resource(context, key, backend)
+        spec, hide = build_spec(entry, config.spec, config.secrets)
+        flow = ensure_connection(
+            resource.get_backend(), spec, update=config.update, resend_secrets=config.resend_secrets
+        )
+        result = resource.run(flow, hide=hide + spec.secret_values())
+        connection_id = result.connection.connection_id
+        context.log.info(
+            f"{backend} connection {connection_id}: "
+            f"{'created' if result.created else 'found'}"
+            f"{', drifted settings updated' if result.updated else ''}"
+        )
+        url = resource.connection_url(connection_id)
+        metadata: dict[str, Any] = {"created": result.created, "updated": result.updated}
+        if url:
+            metadata["url"] = dg.MetadataValue.url(url)
+        return dg.Output(connection_id, metadata=metadata)
+
+    return _ensure
+
+
+def build_verify_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An op that runs the vendor's setup tests / verification; passes the id on.
+
+    Fails (no retries) when they fail. Vendor calls: Fivetran POST .../test, hub POST .../verify.
+    """
+    decorator, key = _op(Step.VERIFY, backend, name, resource_key)
+
+    @decorator
+    def _verify(context: dg.OpExecutionContext, connection_id: str) -> str:
+        resource = connection_resource(context, key, backend)
+        readiness = resource.run(verify_connection(resource.get_backend(), connection_id))
+        if readiness.state is ReadinessState.FAILED:
+            raise dg.Failure(
+                description=f"{backend} connection {connection_id} failed verification: "
+                f"{readiness.reason or 'no reason given'}",
+                allow_retries=False,
+            )
+        context.log.info(f"{backend} connection {connection_id}: {readiness.state.value}")
+        return connection_id
+
+    return _verify
+
+
+def build_wait_ready_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An async op that polls readiness (its `WaitConfig`) until ready; passes the id on.
+
+    A failed or paused connection fails at once, a timeout may be retried. Vendor calls: GETs.
+    """
+    decorator, key = _op(Step.READINESS, backend, name, resource_key)
+
+    @decorator
+    async def _wait_ready(
+        context: dg.OpExecutionContext, config: WaitConfig, connection_id: str
+    ) -> str:
+        resource = connection_resource(context, key, backend)
+        flow = wait_until_ready(resource.get_backend(), connection_id, policy=config.policy())
+        await resource.arun(flow)
+        context.log.info(f"{backend} connection {connection_id} is ready")
+        return connection_id
+
+    return _wait_ready
+
+
+def _sync_op(
+    step: Step,
+    *,
+    kind: SyncKind,
+    backend: str,
+    name: str | None,
+    resource_key: str | None,
+    config_class: type[dg.Config],
+    options: Callable[[Any], dict[str, Any]],
+) -> dg.OpDefinition:
+    decorator, key = _op(step, backend, name, resource_key)
+
+    async def _trigger(
+        context: dg.OpExecutionContext, config: Any, connection_id: str
+    ) -> dict[str, Any]:
+        resource = connection_resource(context, key, backend)
+        handle = await request_sync_once(
+            context, resource, connection_id, kind=kind, **options(config)
+        )
+        return handle.model_dump(mode="json")
+
+    # Dagster reads the config class off the annotation, before decorating.
+    _trigger.__annotations__["config"] = config_class
+    return decorator(_trigger)
+
+
+def build_sync_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An async op that asks for a sync once (retries re-attach) and outputs its handle (JSON).
+
+    `TriggerConfig.force` restarts a running sync. Vendor calls: a GET, then
+    Fivetran POST .../sync or Faraday POST .../force_update.
+    """
+    return _sync_op(
+        Step.SYNC,
+        kind=SyncKind.SYNC,
+        backend=backend,
+        name=name,
+        resource_key=resource_key,
+        config_class=TriggerConfig,
+        options=lambda config: {"force": config.force},
+    )
+
+
+def build_resync_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An async op that asks for a historical resync (of `ResyncConfig.tables`, or all).
+
+    Outputs the handle (JSON). Vendor calls: a GET, then Fivetran POST .../resync.
+    """
+
+    def options(config: Any) -> dict[str, Any]:
+        tables = None
+        if config.tables:
+            tables = [TableRef(schema_name=t.schema_name, table=t.table) for t in config.tables]
+        return {"tables": tables}
+
+    return _sync_op(
+        Step.RESYNC,
+        kind=SyncKind.RESYNC,
+        backend=backend,
+        name=name,
+        resource_key=resource_key,
+        config_class=ResyncConfig,
+        options=options,
+    )
+
+
+def build_wait_sync_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An async op that waits for the sync of its input handle; outputs the `SyncReport` JSON.
+
+    `WaitSyncConfig` sets the polling and what a rescheduled sync does (wait,
+    `RetryRequested` at the vendor's time, or fail). Vendor calls: GETs.
+    """
+    decorator, key = _op(Step.SYNC_OUTCOME, backend, name, resource_key)
+
+    @decorator
+    async def _wait_sync(
+        context: dg.OpExecutionContext, config: WaitSyncConfig, handle: dict[str, Any]
+    ) -> dg.Output[dict[str, Any]]:
+        resource = connection_resource(context, key, backend)
+        sync = SyncHandle.model_validate(handle)
+        outcome = await await_sync(resource, sync, config)
+        report = SyncReport.of(sync, outcome, url=resource.connection_url(sync.connection_id))
+        context.log.info(f"{sync.kind.value} of {sync.connection_id}: {report.state.value}")
+        return dg.Output(report.model_dump(mode="json"), metadata=report_metadata(report))
+
+    return _wait_sync
+
+
+def _toggle_op(
+    step: Step, backend: str, name: str | None, resource_key: str | None
+) -> dg.OpDefinition:
+    decorator, key = _op(step, backend, name, resource_key)
+    verb_flow = pause_connection if step is Step.PAUSE else resume_connection
+
+    @decorator
+    def _toggle(context: dg.OpExecutionContext, connection_id: str) -> str:
+        resource = connection_resource(context, key, backend)
+        info = resource.run(verb_flow(resource.get_backend(), connection_id))
+        context.log.info(f"{backend} connection {connection_id}: paused={info.paused}")
+        return connection_id
+
+    return _toggle
+
+
+def build_pause_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An op that stops scheduled syncs (Fivetran PATCH paused=true, hub POST .../disable)."""
+    return _toggle_op(Step.PAUSE, backend, name, resource_key)
+
+
+def build_resume_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An op that undoes the pause (Fivetran PATCH paused=false, hub POST .../reactivate)."""
+    return _toggle_op(Step.RESUME, backend, name, resource_key)
+
+
+def build_delete_op(
+    *, backend: str, name: str | None = None, resource_key: str | None = None
+) -> dg.OpDefinition:
+    """An op that deletes the connection; outputs True if it did, False if it was gone.
+
+    Refuses (no retries) while other resources use it (Faraday datasets). Vendor call: DELETE.
+    """
+    decorator, key = _op(Step.DELETE, backend, name, resource_key)
+
+    @decorator
+    def _delete(context: dg.OpExecutionContext, config: DeleteConfig, connection_id: str) -> bool:
+        resource = connection_resource(context, key, backend)
+        flow = delete_connection(
+            resource.get_backend(), connection_id, missing_ok=config.missing_ok
+        )
+        deleted = resource.run(flow)
+        context.log.info(f"{backend} connection {connection_id}: deleted={deleted}")
+        return deleted
+
+    return _delete
+
+
+#: The job's chain, in order: ensure -> verify -> wait until ready -> sync -> wait for it.
+CHAIN: tuple[Step, ...] = (Step.ENSURE, Step.VERIFY, Step.READINESS, Step.SYNC, Step.SYNC_OUTCOME)
+_BUILDERS: dict[Step, Callable[..., dg.OpDefinition]] = {
+    Step.ENSURE: build_ensure_op,
+    Step.VERIFY: build_verify_op,
+    Step.READINESS: build_wait_ready_op,
+    Step.SYNC: build_sync_op,
+    Step.SYNC_OUTCOME: build_wait_sync_op,
+}
+
+
+def build_connection_job(
+    *,
+    name: str,
+    backend: str,
+    resource_key: str | None = None,
+    steps: Sequence[Step | str] | None = None,
+    spec: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+    wait: WaitSyncConfig | None = None,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> dg.JobDefinition:
+    """A job: ensure -> verify -> wait until ready -> sync -> wait for the sync.
+
+    `steps` picks from that chain (values of `conn_shared.Step`: "ensure",
+    "verify", "readiness", "sync", "sync_outcome"); None takes every step the
+    backend supports (the hub stops at ready, Faraday skips verify). Naming a
+    step the backend lacks raises `DagsterInvalidDefinitionError` at once. The
+    ops are named `<name>_<verb>`. `spec` and `secrets` become the ensure op's
+    default `EnsureConfig` (secrets: dotted spec path -> environment variable),
+    and `wait` the default config of both waits. Run config given at launch
+    replaces these defaults.
+    """
+    entry = backend_entry(backend)
+    if steps is None:
+        chosen = [s for s in CHAIN if s in entry.capabilities]
+    else:
+        chosen = []
+        for raw in steps:
+            step = _chain_step(raw)
+            _entry_for(backend, step)
+            chosen.append(step)
+        chosen = [s for s in CHAIN if s in chosen]
+    if Step.SYNC_OUTCOME in chosen and Step.SYNC not in chosen:
+        raise dg.DagsterInvalidDefinitionError(
+            "steps: 'sync_outcome' waits for the sync the 'sync' step asks for; add 'sync'"
+        )
+    ops = [
+        _BUILDERS[step](backend=backend, name=f"{name}_{VERBS[step]}", resource_key=resource_key)
+        for step in chosen
+    ]
+
+    @dg.graph(name=name, description=description)
+    def _chain() -> None:
+        value: Any = None
+        for op_def in ops:
+            value = op_def() if value is None else op_def(value)
+
+    defaults: dict[str, dg.Config] = {}
+    for step, op_def in zip(chosen, ops, strict=True):
+        if step is Step.ENSURE and spec is not None:
+            defaults[op_def.name] = EnsureConfig(spec=spec, secrets=secrets or {})
+        elif step is Step.READINESS and wait is not None:
+            defaults[op_def.name] = WaitConfig(
+                **wait.model_dump(include=set(WaitConfig.model_fields))
+            )
+        elif step is Step.SYNC_OUTCOME and wait is not None:
+            defaults[op_def.name] = wait
+    config = dg.RunConfig(ops=defaults) if defaults else None
+    return _chain.to_job(name=name, config=config, tags=tags)
+
+
+def _chain_step(raw: Step | str) -> Step:
+    try:
+        step = Step(raw)
+    except ValueError:
+        step = None
+    if step not in CHAIN:
+        allowed = ", ".join(s.value for s in CHAIN)
+        raise dg.DagsterInvalidDefinitionError(f"steps: {raw!r} is not one of {allowed}")
+    return step

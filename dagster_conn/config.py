@@ -14,7 +14,7 @@ import dagster as dg
 from pydantic import Field, ValidationError
 
 from conn_shared import BackendEntry, WaitPolicy
-from dagster_conn.resources import invalid_fields
+from dagster_conn.resources import ConnectionResource, invalid_fields
 
 __all__ = [
     "EnsureConfig",
@@ -34,22 +34,27 @@ RescheduledChoice = Literal["wait", "retry", "fail"]
 class WaitConfig(dg.Config):
     """How a wait polls (seconds) and what it does on a paused connection.
 
-    `on_paused="fail"` ends the wait with a clear failure as soon as the connection
-    is seen paused (or disabled); "wait" keeps polling until it is resumed or the
-    timeout passes.
+    Unset fields take the resource's `poll_interval`, `max_poll_interval` and
+    `wait_timeout`. `on_paused="fail"` ends the wait with a clear failure as
+    soon as the connection is seen paused (or disabled); "wait" keeps polling
+    until it is resumed or the timeout passes.
     """
 
-    poll_interval: float = Field(default=15.0, gt=0, description="Seconds between first polls.")
-    max_poll_interval: float = Field(default=300.0, gt=0, description="Cap on the interval (s).")
-    timeout: float | None = Field(default=3600.0, gt=0, description="Seconds; None: no limit.")
+    poll_interval: float | None = Field(default=None, gt=0, description="Seconds between polls.")
+    max_poll_interval: float | None = Field(default=None, gt=0, description="Cap (s).")
+    timeout: float | None = Field(default=None, gt=0, description="Seconds to wait in all.")
     on_paused: Literal["fail", "wait"] = Field(default="fail", description="fail or wait.")
 
-    def policy(self, *, on_rescheduled: Literal["wait", "fail"] = "wait") -> WaitPolicy:
-        """The `conn_shared.WaitPolicy` these settings describe."""
+    def policy(
+        self, resource: ConnectionResource, *, on_rescheduled: Literal["wait", "fail"] = "wait"
+    ) -> WaitPolicy:
+        """The `conn_shared.WaitPolicy` of these settings over the resource's defaults."""
+        poll = self.poll_interval or resource.poll_interval
+        cap = self.max_poll_interval or resource.max_poll_interval
         return WaitPolicy(
-            poll_interval=self.poll_interval,
-            max_poll_interval=max(self.max_poll_interval, self.poll_interval),
-            timeout=self.timeout,
+            poll_interval=poll,
+            max_poll_interval=max(cap, poll),
+            timeout=self.timeout or resource.wait_timeout,
             on_paused=self.on_paused,
             on_rescheduled=on_rescheduled,
         )

@@ -219,7 +219,9 @@ def build_wait_ready_op(
         context: dg.OpExecutionContext, config: WaitConfig, connection_id: str
     ) -> str:
         resource = connection_resource(context, key, backend)
-        flow = wait_until_ready(resource.get_backend(), connection_id, policy=config.policy())
+        flow = wait_until_ready(
+            resource.get_backend(), connection_id, policy=config.policy(resource)
+        )
         await resource.arun(flow)
         context.log.info(f"{backend} connection {connection_id} is ready")
         return connection_id
@@ -392,7 +394,6 @@ def build_connection_job(
     steps: Sequence[Step | str] | None = None,
     spec: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
-    wait: WaitSyncConfig | None = None,
     description: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> dg.JobDefinition:
@@ -403,9 +404,9 @@ def build_connection_job(
     backend supports (the hub stops at ready, Faraday skips verify). Naming a
     step the backend lacks raises `DagsterInvalidDefinitionError` at once. The
     ops are named `<name>_<verb>`. `spec` and `secrets` become the ensure op's
-    default `EnsureConfig` (secrets: dotted spec path -> environment variable),
-    and `wait` the default config of both waits. Run config given at launch
-    replaces these defaults.
+    default `EnsureConfig` (secrets: dotted spec path -> environment variable);
+    run config given at launch replaces it. The waits poll as the resource says
+    unless their `WaitConfig` overrides it.
     """
     entry = backend_entry(backend)
     if steps is None:
@@ -432,17 +433,10 @@ def build_connection_job(
         for op_def in ops:
             value = op_def() if value is None else op_def(value)
 
-    defaults: dict[str, dg.Config] = {}
-    for step, op_def in zip(chosen, ops, strict=True):
-        if step is Step.ENSURE and spec is not None:
-            defaults[op_def.name] = EnsureConfig(spec=spec, secrets=secrets or {})
-        elif step is Step.READINESS and wait is not None:
-            defaults[op_def.name] = WaitConfig(
-                **wait.model_dump(include=set(WaitConfig.model_fields))
-            )
-        elif step is Step.SYNC_OUTCOME and wait is not None:
-            defaults[op_def.name] = wait
-    config = dg.RunConfig(ops=defaults) if defaults else None
+    config = None
+    if spec is not None and Step.ENSURE in chosen:
+        ensure = EnsureConfig(spec=spec, secrets=secrets or {})
+        config = dg.RunConfig(ops={ops[0].name: ensure})
     return _chain.to_job(name=name, config=config, tags=tags)
 
 

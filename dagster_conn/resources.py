@@ -170,6 +170,10 @@ class ConnectionResource(dg.ConfigurableResource):
         request_max_attempts: attempts per request, the first included; retries
             follow `conn_shared`'s rules (idempotent requests, 429 Retry-After).
         max_connections: size of the HTTP connection pool.
+        poll_interval / max_poll_interval: seconds between a wait's polls, at first
+            and at most (the interval grows by half after each poll); an op's or
+            asset's `WaitConfig` may override them.
+        wait_timeout: seconds a wait may take in all; None waits without limit.
     """
 
     #: The registry name of the backend this resource reaches.
@@ -182,6 +186,9 @@ class ConnectionResource(dg.ConfigurableResource):
     request_timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP attempt.")
     request_max_attempts: int = Field(default=5, ge=1, description="Attempts per request.")
     max_connections: int = Field(default=20, ge=1, description="HTTP connection pool size.")
+    poll_interval: float = Field(default=15.0, gt=0, description="Seconds between first polls.")
+    max_poll_interval: float = Field(default=300.0, gt=0, description="Cap on the interval (s).")
+    wait_timeout: float | None = Field(default=3600.0, gt=0, description="Seconds; None: none.")
 
     _backend: Backend[Any] | None = PrivateAttr(default=None)
 

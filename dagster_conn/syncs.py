@@ -114,7 +114,7 @@ async def await_sync(
     Vendor calls: GETs of the connection (Fivetran, Faraday).
     """
     waits = config.on_rescheduled == "wait"
-    policy = config.policy(on_rescheduled="wait" if waits else "fail")
+    policy = config.policy(resource, on_rescheduled="wait" if waits else "fail")
     async with resource.async_executor() as executor:
         try:
             return await executor.run(wait_for_sync(resource.get_backend(), handle, policy=policy))

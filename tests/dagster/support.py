@@ -31,7 +31,7 @@ PLANTED = "pw-planted-7Qx9-SECRET"
 PLANTED_VAR = "CONN_TEST_PG_PASSWORD"
 
 #: Poll the fast simulator often (seconds).
-FAST_WAIT: dict[str, Any] = {"poll_interval": 0.02, "max_poll_interval": 0.2, "timeout": 60.0}
+FAST_WAIT: dict[str, Any] = {"poll_interval": 0.02, "max_poll_interval": 0.2, "wait_timeout": 60.0}
 
 CREATE_ROUTE = {
     "fivetran": "/v1/connections",
@@ -60,8 +60,9 @@ def credential_env(sim: SimServer) -> dict[str, str]:
     return env
 
 
-def make_resources(sim: SimServer, **options: Any) -> dict[str, ConnectionResource]:
-    """One resource per backend, pointed at `sim`, credentials as `dg.EnvVar`."""
+def make_resources(sim: SimServer, **settings: Any) -> dict[str, ConnectionResource]:
+    """One resource per backend, pointed at `sim`, credentials as `dg.EnvVar`, fast polls."""
+    options = {**FAST_WAIT, **settings}
     return {
         "fivetran": FivetranResource(
             api_key=dg.EnvVar("CONN_TEST_FIVETRAN_KEY"),

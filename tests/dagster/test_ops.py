@@ -15,7 +15,6 @@ from conn_shared.sim import FaultPlan, FaultRule
 from conn_shared.sim.server import SimServer
 from dagster_conn import (
     ConnectionResource,
-    WaitSyncConfig,
     build_connection_job,
     build_delete_op,
     build_pause_op,
@@ -28,7 +27,6 @@ from dagster_conn import (
 from tests.dagster.support import (
     BACKENDS,
     CREATE_ROUTE,
-    FAST_WAIT,
     PLANTED,
     SYNC_ROUTE,
     credential_env,
@@ -39,7 +37,6 @@ from tests.dagster.support import (
 )
 
 BACKEND_PARAMS = [pytest.param(name, id=name) for name in BACKENDS]
-FAST = WaitSyncConfig(**FAST_WAIT)
 
 #: The ops each backend's job chains, by verb.
 CHAINS = {
@@ -61,7 +58,6 @@ def _job(backend: str, **kwargs: Any) -> dg.JobDefinition:
         backend=backend,
         spec=kwargs.pop("spec", spec_of(backend)),
         secrets=secrets_of(backend),
-        wait=FAST,
         **kwargs,
     )
 
@@ -154,7 +150,6 @@ def test_a_retried_sync_op_reattaches_to_the_sync_it_asked_for(
         run_config={
             "ops": {
                 "sync": {"inputs": {"connection_id": connection_id}},
-                "wait": {"config": FAST_WAIT},
             }
         },
     )
@@ -197,7 +192,6 @@ def test_pause_resume_resync_and_delete_ops(
             "ops": {
                 "pause": {"inputs": {"connection_id": connection_id}},
                 "resync": {"config": {"tables": tables}},
-                "wait": {"config": FAST_WAIT},
             }
         },
     )

@@ -12,6 +12,7 @@ Everything a user needs is importable from here; module paths are internal.
     )
 """
 
+from dagster_conn.assets import build_connection_assets
 from dagster_conn.config import EnsureConfig, SyncConfig, WaitConfig, WaitSyncConfig
 from dagster_conn.ops import (
     DeleteConfig,
@@ -35,9 +36,18 @@ from dagster_conn.resources import (
     FivetranResource,
     HubResource,
 )
+from dagster_conn.state import (
+    dump_connection_props,
+    fetch_connection_props,
+    load_connection_props,
+)
+from dagster_conn.translator import ConnectionAssetProps, ConnectionProps, ConnectionTranslator
 
 __all__ = [
+    "ConnectionAssetProps",
+    "ConnectionProps",
     "ConnectionResource",
+    "ConnectionTranslator",
     "DeleteConfig",
     "EnsureConfig",
     "FaradayResource",
@@ -49,6 +59,7 @@ __all__ = [
     "TriggerConfig",
     "WaitConfig",
     "WaitSyncConfig",
+    "build_connection_assets",
     "build_connection_job",
     "build_delete_op",
     "build_ensure_op",
@@ -59,4 +70,7 @@ __all__ = [
     "build_verify_op",
     "build_wait_ready_op",
     "build_wait_sync_op",
+    "dump_connection_props",
+    "fetch_connection_props",
+    "load_connection_props",
 ]

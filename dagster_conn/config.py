@@ -49,12 +49,10 @@ class WaitConfig(dg.Config):
         self, resource: ConnectionResource, *, on_rescheduled: Literal["wait", "fail"] = "wait"
     ) -> WaitPolicy:
         """The `conn_shared.WaitPolicy` of these settings over the resource's defaults."""
-        poll = self.poll_interval or resource.poll_interval
-        cap = self.max_poll_interval or resource.max_poll_interval
-        return WaitPolicy(
-            poll_interval=poll,
-            max_poll_interval=max(cap, poll),
-            timeout=self.timeout or resource.wait_timeout,
+        return resource.wait_policy(
+            poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval,
+            timeout=self.timeout,
             on_paused=self.on_paused,
             on_rescheduled=on_rescheduled,
         )

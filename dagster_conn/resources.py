@@ -23,7 +23,7 @@ out, a failed sync), so a `RetryPolicy` on the op or asset decides.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, ClassVar, Literal, NoReturn, TypeVar
 
 import dagster as dg
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError
@@ -52,6 +52,7 @@ from conn_shared import (
     UnexpectedResponseError,
     UnknownBackendError,
     UnsupportedStepError,
+    WaitPolicy,
     WaitTimeoutError,
     aclose_shared_clients,
     backend_entry,
@@ -255,6 +256,25 @@ class ConnectionResource(dg.ConfigurableResource):
                 return await executor.run(flow)
             except ConnError as exc:
                 raise_failure(exc, hide)
+
+    def wait_policy(
+        self,
+        *,
+        poll_interval: float | None = None,
+        max_poll_interval: float | None = None,
+        timeout: float | None = None,
+        on_paused: Literal["fail", "wait"] = "fail",
+        on_rescheduled: Literal["wait", "fail"] = "wait",
+    ) -> WaitPolicy:
+        """This resource's polling (seconds), with any value given here instead."""
+        poll = poll_interval or self.poll_interval
+        return WaitPolicy(
+            poll_interval=poll,
+            max_poll_interval=max(max_poll_interval or self.max_poll_interval, poll),
+            timeout=timeout or self.wait_timeout,
+            on_paused=on_paused,
+            on_rescheduled=on_rescheduled,
+        )
 
     def connection_url(self, connection_id: str) -> str | None:
         """The connection's page in the vendor's UI (None where there is none); sends nothing."""

@@ -59,7 +59,7 @@ def _tag_key(context: StepContext) -> str:
 
 def stored_handle(context: StepContext) -> SyncHandle | None:
     """The handle an earlier try of this step recorded in this run, if any."""
-    run = context.instance.get_run_by_id(context.run_id)
+    run = context.instance.get_run_by_id(context.run.run_id)
     raw = None if run is None else run.tags.get(_tag_key(context))
     if raw is None:
         return None
@@ -95,7 +95,7 @@ async def request_sync_once(
             return handle
     handle = await resource.arun(prepare_sync(backend, connection_id, kind=kind, tables=tables))
     context.instance.add_run_tags(
-        context.run_id, {_tag_key(context): json.dumps(handle.model_dump(mode="json"))}
+        context.run.run_id, {_tag_key(context): json.dumps(handle.model_dump(mode="json"))}
     )
     await resource.arun(request_sync(backend, handle, force=force))
     context.log.info(f"asked for a {handle.kind.value} of {resource.backend_name} {connection_id}")

@@ -9,8 +9,16 @@ from typing import Any
 
 import dagster as dg
 
+from conn_shared import (
+    Step,
+    backend_entry,
+    ensure_connection,
+    verify_connection,
+    wait_until_ready,
+)
 from conn_shared.sim.server import SimServer
 from dagster_conn import ConnectionResource, FaradayResource, FivetranResource, HubResource
+from dagster_conn.config import build_spec
 
 __all__ = [
     "BACKENDS",
@@ -22,6 +30,8 @@ __all__ = [
     "credential_env",
     "event_text",
     "make_resources",
+    "ready_connection",
+    "secrets_of",
     "spec_of",
     "writes",
 ]
@@ -130,3 +140,15 @@ def writes(sim: SimServer, backend: str) -> int:
         for r in sim.request_counts()
         if r["backend"] == backend and r["method"] != "GET"
     )
+
+
+def ready_connection(resource: ConnectionResource, label: str = "shop", **spec: Any) -> str:
+    """Create a connection for `resource`'s backend (password from the environment), ready."""
+    name = resource.backend_name
+    built, _ = build_spec(backend_entry(name), spec_of(name, label, **spec), secrets_of(name))
+    backend = resource.get_backend()
+    connection_id = resource.run(ensure_connection(backend, built)).connection.connection_id
+    if Step.VERIFY in backend.capabilities:
+        resource.run(verify_connection(backend, connection_id))
+    resource.run(wait_until_ready(backend, connection_id, policy=resource.wait_policy()))
+    return connection_id

@@ -36,6 +36,7 @@ from dagster_conn.resources import (
     FivetranResource,
     HubResource,
 )
+from dagster_conn.sensors import build_sync_sensor
 from dagster_conn.state import (
     dump_connection_props,
     fetch_connection_props,
@@ -67,6 +68,7 @@ __all__ = [
     "build_resume_op",
     "build_resync_op",
     "build_sync_op",
+    "build_sync_sensor",
     "build_verify_op",
     "build_wait_ready_op",
     "build_wait_sync_op",

@@ -31,6 +31,7 @@ import dagster as dg
 from conn_shared import (
     ConnectionCatalog,
     ConnError,
+    Flow,
     PlanAction,
     Step,
     SyncReport,
@@ -52,7 +53,48 @@ from dagster_conn.translator import (
     column_schema,
 )
 
-__all__ = ["build_connection_assets", "resolve_connection_id", "sync_asset_keys"]
+__all__ = [
+    "build_connection_assets",
+    "lookup_flow",
+    "missing",
+    "resolve_connection_id",
+    "sync_asset_keys",
+]
+
+
+def lookup_flow(
+    resource: ConnectionResource, props: ConnectionProps
+) -> tuple[Flow[str | None], tuple[str, ...]]:
+    """A flow giving the record's connection id (None: it does not exist yet), and secrets.
+
+    With `connection_id` set the flow sends nothing; otherwise it is
+    `plan_connection` over the record's spec (GETs only). The second item lists
+    the spec's secret values, to scrub from errors.
+    """
+    if props.connection_id is not None:
+        return _known(props.connection_id), ()
+    assert props.spec is not None  # ConnectionProps insists on one of the two
+    spec, hide = build_spec(backend_entry(props.backend), props.spec, props.secrets)
+    return _planned_id(resource, spec), hide
+
+
+def _known(connection_id: str) -> Flow[str | None]:
+    return connection_id
+    yield  # unreachable: its presence makes this a flow that sends nothing
+
+
+def _planned_id(resource: ConnectionResource, spec: Any) -> Flow[str | None]:
+    plan = yield from plan_connection(resource.get_backend(), spec)
+    return None if plan.action is PlanAction.CREATE else plan.connection_id
+
+
+def missing(props: ConnectionProps) -> dg.Failure:
+    """The failure for a record whose connection does not exist yet (no retries)."""
+    return dg.Failure(
+        description=f"{props.backend} connection {props.name!r} does not exist yet; "
+        "create it first (the component's reconcile job, or the ensure op)",
+        allow_retries=False,
+    )
 
 
 async def resolve_connection_id(resource: ConnectionResource, props: ConnectionProps) -> str:
@@ -61,18 +103,11 @@ async def resolve_connection_id(resource: ConnectionResource, props: ConnectionP
     The look-up is `plan_connection` (GETs only). Raises `dg.Failure` (no
     retries) when the connection does not exist yet: the reconcile job creates it.
     """
-    if props.connection_id is not None:
-        return props.connection_id
-    assert props.spec is not None  # ConnectionProps insists on one of the two
-    spec, hide = build_spec(backend_entry(props.backend), props.spec, props.secrets)
-    plan = await resource.arun(plan_connection(resource.get_backend(), spec), hide=hide)
-    if plan.action is PlanAction.CREATE or plan.connection_id is None:
-        raise dg.Failure(
-            description=f"{props.backend} connection {props.name!r} does not exist yet; "
-            "create it first (the component's reconcile job, or the ensure op)",
-            allow_retries=False,
-        )
-    return plan.connection_id
+    flow, hide = lookup_flow(resource, props)
+    connection_id = await resource.arun(flow, hide=hide)
+    if connection_id is None:
+        raise missing(props)
+    return connection_id
 
 
 def _key_of(table: TableInfo) -> tuple[str | None, str]:

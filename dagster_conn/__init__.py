@@ -13,6 +13,7 @@ Everything a user needs is importable from here; module paths are internal.
 """
 
 from dagster_conn.assets import build_connection_assets
+from dagster_conn.checks import build_connection_checks
 from dagster_conn.config import EnsureConfig, SyncConfig, WaitConfig, WaitSyncConfig
 from dagster_conn.ops import (
     DeleteConfig,
@@ -61,6 +62,7 @@ __all__ = [
     "WaitConfig",
     "WaitSyncConfig",
     "build_connection_assets",
+    "build_connection_checks",
     "build_connection_job",
     "build_delete_op",
     "build_ensure_op",

@@ -5,6 +5,7 @@ credentials from `*_ENV` variables (through `dg.EnvVar`), so a test can search
 everything Dagster recorded for `PLANTED` and for the account credentials.
 """
 
+import time
 from typing import Any
 
 import dagster as dg
@@ -13,6 +14,7 @@ from conn_shared import (
     Step,
     backend_entry,
     ensure_connection,
+    get_connection_health,
     verify_connection,
     wait_until_ready,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "ready_connection",
     "secrets_of",
     "spec_of",
+    "synced_once",
     "writes",
 ]
 
@@ -89,11 +92,18 @@ def make_resources(sim: SimServer, **settings: Any) -> dict[str, ConnectionResou
     }
 
 
-def spec_of(backend: str, label: str = "shop", *, host: str = "db.example.com") -> dict[str, Any]:
+def spec_of(
+    backend: str, label: str = "shop", *, host: str = "db.example.com", **extra: Any
+) -> dict[str, Any]:
     """A postgres connection spec (without its password) for `backend`, identified by `label`.
 
-    `host` steers the simulator: one containing "fail" fails setup tests or builds.
+    `host` steers the simulator: one containing "fail" fails setup tests or builds;
+    `extra` adds top-level spec fields (e.g. Fivetran's `schedule_type`).
     """
+    return {**_spec_of(backend, label, host), **extra}
+
+
+def _spec_of(backend: str, label: str, host: str) -> dict[str, Any]:
     if backend == "fivetran":
         config = {"host": host, "port": 5432, "database": "shop", "user": "loader"}
         return {
@@ -152,3 +162,14 @@ def ready_connection(resource: ConnectionResource, label: str = "shop", **spec: 
         resource.run(verify_connection(backend, connection_id))
     resource.run(wait_until_ready(backend, connection_id, policy=resource.wait_policy()))
     return connection_id
+
+
+def synced_once(resource: ConnectionResource, connection_id: str) -> Any:
+    """Wait (at most 10 real seconds) for the vendor's first sync to end; its end time."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        health = resource.run(get_connection_health(resource.get_backend(), connection_id))
+        if health.last_synced_at is not None:
+            return health.last_synced_at
+        time.sleep(0.05)
+    raise AssertionError("the vendor never synced")

@@ -8,13 +8,11 @@ dataset builds land on the dataset assets.
 
 import json
 import time
-from typing import Any
 
 import dagster as dg
 import httpx
 import pytest
 
-from conn_shared import get_connection_health
 from conn_shared.sim.server import SimServer
 from dagster_conn import (
     ConnectionProps,
@@ -23,7 +21,7 @@ from dagster_conn import (
     build_sync_sensor,
     fetch_connection_props,
 )
-from tests.dagster.support import PLANTED, ready_connection, secrets_of, spec_of
+from tests.dagster.support import PLANTED, ready_connection, secrets_of, spec_of, synced_once
 
 
 def _declared(backend: str, label: str) -> ConnectionProps:
@@ -46,23 +44,12 @@ def _tick(
         return list(result.asset_events), result.cursor
 
 
-def _synced_once(resource: ConnectionResource, connection_id: str) -> Any:
-    """Wait (real seconds, bounded) for the vendor's first sync to end; its end time."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        health = resource.run(get_connection_health(resource.get_backend(), connection_id))
-        if health.last_synced_at is not None:
-            return health.last_synced_at
-        time.sleep(0.05)
-    raise AssertionError("the vendor never synced")
-
-
 def test_a_vendor_sync_is_recorded_once_and_the_next_one_once_more(
     sim: SimServer, resources: dict[str, ConnectionResource], instance: dg.DagsterInstance
 ) -> None:
     fivetran = resources["fivetran"]
     connection_id = ready_connection(fivetran, "scheduled")
-    first_end = _synced_once(fivetran, connection_id)
+    first_end = synced_once(fivetran, connection_id)
     sensor = build_sync_sensor(
         name="vendor_syncs", connections=[_declared("fivetran", "scheduled")]
     )
@@ -158,7 +145,7 @@ def test_an_unreadable_connection_is_skipped_and_only_all_of_them_fail_the_tick(
     connections = [ConnectionProps(name="gone", backend="fivetran", connection_id="no_such_id")]
     if good:
         connection_id = ready_connection(resources["fivetran"], "alive")
-        _synced_once(resources["fivetran"], connection_id)
+        synced_once(resources["fivetran"], connection_id)
         connections.append(_declared("fivetran", "alive"))
     sensor = build_sync_sensor(name="vendor_syncs", connections=connections)
 

@@ -14,6 +14,7 @@ Everything a user needs is importable from here; module paths are internal.
 
 from dagster_conn.assets import build_connection_assets
 from dagster_conn.checks import build_connection_checks
+from dagster_conn.components.connections import ConnectionsComponent
 from dagster_conn.config import EnsureConfig, SyncConfig, WaitConfig, WaitSyncConfig
 from dagster_conn.ops import (
     DeleteConfig,
@@ -31,6 +32,7 @@ from dagster_conn.ops import (
     build_wait_ready_op,
     build_wait_sync_op,
 )
+from dagster_conn.reconcile import ReconcileConfig, build_reconcile_job
 from dagster_conn.resources import (
     ConnectionResource,
     FaradayResource,
@@ -50,11 +52,13 @@ __all__ = [
     "ConnectionProps",
     "ConnectionResource",
     "ConnectionTranslator",
+    "ConnectionsComponent",
     "DeleteConfig",
     "EnsureConfig",
     "FaradayResource",
     "FivetranResource",
     "HubResource",
+    "ReconcileConfig",
     "ResyncConfig",
     "SyncConfig",
     "TableConfig",
@@ -67,6 +71,7 @@ __all__ = [
     "build_delete_op",
     "build_ensure_op",
     "build_pause_op",
+    "build_reconcile_job",
     "build_resume_op",
     "build_resync_op",
     "build_sync_op",

@@ -6,7 +6,6 @@ spec path to the *name* of an environment variable (`{"config.password":
 resources. The run config, the event log and the UI only ever hold the name.
 """
 
-import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -97,13 +96,13 @@ class EnsureConfig(dg.Config):
 
 
 def resolve_secrets(secrets: Mapping[str, str]) -> dict[str, str]:
-    """Dotted path -> the value of the environment variable it names, read now.
+    """Dotted path -> the value of the environment variable it names, read now (`dg.EnvVar`).
 
     Raises `dg.Failure` (no retries) naming the path and the variable when one is unset.
     """
     values: dict[str, str] = {}
     for path, variable in secrets.items():
-        value = os.environ.get(variable)
+        value = dg.EnvVar(variable).get_value()
         if value is None:
             raise dg.Failure(
                 description=f"secrets.{path}: environment variable {variable!r} is not set",

@@ -60,6 +60,8 @@ class ConnectionProps(BaseModel):
         spec: the backend's spec fields without secrets; identifies the connection
             (and, for the reconcile job, is its desired state).
         secrets: dotted spec path -> environment variable holding the value.
+        resend_secrets: let the reconcile job send the secret fields again
+            (after a rotation); secrets never count as drift otherwise.
         group_name: the asset group; None: the cleaned name.
         url: the connection's page in the vendor's UI, when known.
         tables: the tables the connection syncs or exposes; None: not known,
@@ -75,6 +77,7 @@ class ConnectionProps(BaseModel):
     connection_id: str | None = None
     spec: dict[str, Any] | None = None
     secrets: dict[str, str] = Field(default_factory=dict)
+    resend_secrets: bool = False
     group_name: str | None = None
     url: str | None = None
     tables: tuple[TableInfo, ...] | None = None

@@ -15,11 +15,16 @@ export UV_PYTHON_DOWNLOADS := never
 SYNC := $(UV) sync --locked --extra airflow --extra dagster --extra sim
 PYTEST_ARGS ?=
 
-.PHONY: help demo test lint bench format
+# The lowest Dagster the `dagster` extra declares, tested in a venv of its own.
+DAGSTER_MIN ?= 1.12.4
+MIN_VENV    := $(CURDIR)/.venv-dagster-min
+
+.PHONY: help demo test test-dagster-min lint bench format
 
 help:
 	@echo "make demo   run the connection lifecycle on the embedded simulator"
 	@echo "make test   run the test suite"
+	@echo "make test-dagster-min  tests/dagster on the lowest Dagster declared (DAGSTER_MIN)"
 	@echo "make lint   ruff, mypy and the import-layer contracts"
 	@echo "make bench  side-by-side benchmarks against the peer packages"
 
@@ -36,6 +41,15 @@ test: $(UV)
 	@# pytest exits 5 when it collected nothing: that is a failure, not a pass.
 	@rc=0; $(UV) run --no-sync pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+# A separate venv: the project (with the simulator) and the lowest Dagster, plus
+# what tests/dagster needs. `uv pip install` makes the venv match each time.
+test-dagster-min: $(UV)
+	$(UV) venv --quiet --allow-existing $(MIN_VENV)
+	$(UV) pip install --quiet --python $(MIN_VENV)/bin/python -e ".[sim]" \
+		"dagster==$(DAGSTER_MIN)" "pytest>=8" "pytest-asyncio>=0.24" "pytest-timeout>=2.3"
+	@rc=0; $(MIN_VENV)/bin/python -m pytest tests/dagster $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-dagster-min: pytest collected no tests" >&2; fi; exit $$rc
 
 lint: $(UV)
 	$(SYNC)

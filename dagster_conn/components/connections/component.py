@@ -85,7 +85,7 @@ class ConnectionModel(dg.Model):
         default=None, description="The backend's spec fields, secrets left out."
     )
     secrets: dict[str, str] = Field(
-        default_factory=dict, description="Dotted spec path -> environment variable."
+        default={}, description="Dotted spec path -> environment variable."
     )
     resend_secrets: bool = Field(default=False, description="Reconcile sends secrets again.")
     group_name: str | None = Field(default=None, description="Asset group; None: the name.")
@@ -146,7 +146,9 @@ class ConnectionsComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
     freshness_fail_window_seconds: float | None = Field(
         default=None, description="FreshnessPolicy fail window of the synced assets."
     )
-    sensor: SensorModel | None = Field(default_factory=SensorModel, description="null: none.")
+    # Plain defaults, not default_factory: Dagster 1.12's YAML resolution adds a default
+    # of its own and refuses fields that have both. (pydantic copies mutable defaults.)
+    sensor: SensorModel | None = Field(default=SensorModel(), description="null: none.")
     defs_state: ResolvedDefsStateConfig = DefsStateConfigArgs.local_filesystem()
 
     @model_validator(mode="after")

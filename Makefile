@@ -56,6 +56,7 @@ lint: $(UV)
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
 	$(UV) run --no-sync mypy shared/conn_shared
+	$(UV) run --no-sync mypy dagster_conn
 	$(UV) run --no-sync lint-imports
 
 format: $(UV)

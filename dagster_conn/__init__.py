@@ -15,13 +15,18 @@ Everything a user needs is importable from here; module paths are internal.
 from dagster_conn.assets import build_connection_assets
 from dagster_conn.checks import build_connection_checks
 from dagster_conn.components.connections import ConnectionsComponent
-from dagster_conn.config import EnsureConfig, SyncConfig, WaitConfig, WaitSyncConfig
-from dagster_conn.ops import (
+from dagster_conn.config import (
     DeleteConfig,
+    EnsureConfig,
     ResyncConfig,
+    SyncConfig,
     TableConfig,
     TriggerConfig,
-    build_connection_job,
+    WaitConfig,
+    WaitSyncConfig,
+)
+from dagster_conn.jobs import build_connection_job
+from dagster_conn.ops import (
     build_delete_op,
     build_ensure_op,
     build_pause_op,

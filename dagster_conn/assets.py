@@ -23,7 +23,7 @@ without `connection_id` is looked up by its spec (GETs only) when a step runs.
 
 import hashlib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -42,8 +42,7 @@ from conn_shared import (
     plan_connection,
 )
 from dagster_conn.config import SyncConfig, build_spec
-from dagster_conn.ops import connection_resource
-from dagster_conn.resources import ConnectionResource
+from dagster_conn.resources import ConnectionResource, connection_resource
 from dagster_conn.syncs import await_sync, report_metadata, request_sync_once
 from dagster_conn.translator import (
     ConnectionAssetProps,
@@ -199,7 +198,7 @@ def _observed_asset(
     # Dagster marks the decorator beta; it is the one that observes several keys at once.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)
-        decorator = dg.multi_observable_source_asset(
+        decorator: Callable[..., dg.AssetsDefinition] = dg.multi_observable_source_asset(
             name=f"{connection.key_name}_observe",
             specs=specs,
             required_resource_keys={key},

@@ -24,7 +24,7 @@ import dagster as dg
 
 from conn_shared import ReadinessState, Step, backend_entry, get_connection_health
 from dagster_conn.assets import lookup_flow, sync_asset_keys
-from dagster_conn.ops import connection_resource
+from dagster_conn.resources import connection_resource
 from dagster_conn.translator import ConnectionProps, ConnectionTranslator
 
 __all__ = ["NOT_PAUSED", "READY", "SYNC_AGE", "build_connection_checks"]

@@ -16,9 +16,13 @@ from conn_shared import BackendEntry, WaitPolicy
 from dagster_conn.resources import ConnectionResource, invalid_fields
 
 __all__ = [
+    "DeleteConfig",
     "EnsureConfig",
     "RescheduledChoice",
+    "ResyncConfig",
     "SyncConfig",
+    "TableConfig",
+    "TriggerConfig",
     "WaitConfig",
     "WaitSyncConfig",
     "build_spec",
@@ -93,6 +97,31 @@ class EnsureConfig(dg.Config):
     )
     update: bool = Field(default=True, description="Update drifted settings.")
     resend_secrets: bool = Field(default=False, description="Send secret fields again.")
+
+
+class TriggerConfig(dg.Config):
+    """`force`: restart a sync already running (Fivetran); otherwise it is attached to."""
+
+    force: bool = Field(default=False, description="Restart a sync already running.")
+
+
+class TableConfig(dg.Config):
+    """One table to resync."""
+
+    schema_name: str = Field(description="The table's schema (source namespace).")
+    table: str = Field(description="The table's name.")
+
+
+class ResyncConfig(dg.Config):
+    """`tables`: resync only these (Fivetran database connections); None: everything."""
+
+    tables: list[TableConfig] | None = Field(default=None, description="None: all tables.")
+
+
+class DeleteConfig(dg.Config):
+    """`missing_ok`: a connection already gone is a success (so a retried delete succeeds)."""
+
+    missing_ok: bool = Field(default=True, description="Succeed when it is already gone.")
 
 
 def resolve_secrets(secrets: Mapping[str, str]) -> dict[str, str]:

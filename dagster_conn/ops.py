@@ -1,14 +1,6 @@
-"""Ops for every lifecycle step, and the job that chains them.
+"""Ops for every lifecycle step (the job that chains them is in `dagster_conn.jobs`).
 
-    from dagster_conn import build_connection_job
-
-    job = build_connection_job(
-        name="shop_postgres",
-        backend="fivetran",
-        spec={"group_id": "warehouse", "service": "postgres", "schema_name": "shop",
-              "config": {"host": "db.example.com", "user": "loader"}},
-        secrets={"config.password": "SHOP_PG_PASSWORD"},
-    )
+    sync = build_sync_op(backend="fivetran")      # an op named "fivetran_trigger_sync"
 
 Each `build_*_op(*, backend, name=None, resource_key=None)` returns an op that
 runs one `conn_shared` verb through the resource under `resource_key` (by
@@ -20,11 +12,10 @@ The waiting steps (wait until ready, trigger and wait for a sync) are async
 ops on `conn_shared`'s per-event-loop client; the others are sync.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
-from pydantic import Field
 
 from conn_shared import (
     BackendEntry,
@@ -42,18 +33,20 @@ from conn_shared import (
     verify_connection,
     wait_until_ready,
 )
-from dagster_conn.config import EnsureConfig, WaitConfig, WaitSyncConfig, build_spec
-from dagster_conn.resources import ConnectionResource
+from dagster_conn.config import (
+    DeleteConfig,
+    EnsureConfig,
+    ResyncConfig,
+    TriggerConfig,
+    WaitConfig,
+    WaitSyncConfig,
+    build_spec,
+)
+from dagster_conn.resources import connection_resource
 from dagster_conn.syncs import await_sync, report_metadata, request_sync_once
 
 __all__ = [
-    "CHAIN",
     "VERBS",
-    "DeleteConfig",
-    "ResyncConfig",
-    "TableConfig",
-    "TriggerConfig",
-    "build_connection_job",
     "build_delete_op",
     "build_ensure_op",
     "build_pause_op",
@@ -63,7 +56,7 @@ __all__ = [
     "build_verify_op",
     "build_wait_ready_op",
     "build_wait_sync_op",
-    "connection_resource",
+    "require_step",
 ]
 
 
@@ -82,44 +75,8 @@ VERBS: dict[Step, str] = {
 }
 
 
-class TriggerConfig(dg.Config):
-    """`force`: restart a sync already running (Fivetran); otherwise it is attached to."""
-
-    force: bool = Field(default=False, description="Restart a sync already running.")
-
-
-class TableConfig(dg.Config):
-    """One table to resync."""
-
-    schema_name: str = Field(description="The table's schema (source namespace).")
-    table: str = Field(description="The table's name.")
-
-
-class ResyncConfig(dg.Config):
-    """`tables`: resync only these (Fivetran database connections); None: everything."""
-
-    tables: list[TableConfig] | None = Field(default=None, description="None: all tables.")
-
-
-class DeleteConfig(dg.Config):
-    """`missing_ok`: a connection already gone is a success (so a retried delete succeeds)."""
-
-    missing_ok: bool = Field(default=True, description="Succeed when it is already gone.")
-
-
-def connection_resource(context: Any, resource_key: str, backend: str) -> ConnectionResource:
-    """The resource under `resource_key`, checked to be a resource of `backend`."""
-    resource = getattr(context.resources, resource_key)
-    if not isinstance(resource, ConnectionResource) or resource.backend_name != backend:
-        raise dg.Failure(
-            description=f"resource {resource_key!r}: expected the {backend} resource, "
-            f"got {type(resource).__name__}",
-            allow_retries=False,
-        )
-    return resource
-
-
-def _entry_for(backend: str, step: Step) -> BackendEntry:
+def require_step(backend: str, step: Step) -> BackendEntry:
+    """The backend's registry entry; DagsterInvalidDefinitionError if it lacks `step`."""
     entry = backend_entry(backend)
     if step not in entry.capabilities:
         supported = ", ".join(s.value for s in Step if s in entry.capabilities)
@@ -134,7 +91,7 @@ def _op(
     step: Step, backend: str, name: str | None, resource_key: str | None
 ) -> tuple[Callable[[Callable[..., Any]], dg.OpDefinition], str]:
     """The `dg.op` decorator for `step`, after the definition-time capability check."""
-    _entry_for(backend, step)
+    require_step(backend, step)
     key = resource_key or backend
     verb = VERBS[step]
     decorator = dg.op(
@@ -373,79 +330,3 @@ def build_delete_op(
         return deleted
 
     return _delete
-
-
-#: The job's chain, in order: ensure -> verify -> wait until ready -> sync -> wait for it.
-CHAIN: tuple[Step, ...] = (Step.ENSURE, Step.VERIFY, Step.READINESS, Step.SYNC, Step.SYNC_OUTCOME)
-_BUILDERS: dict[Step, Callable[..., dg.OpDefinition]] = {
-    Step.ENSURE: build_ensure_op,
-    Step.VERIFY: build_verify_op,
-    Step.READINESS: build_wait_ready_op,
-    Step.SYNC: build_sync_op,
-    Step.SYNC_OUTCOME: build_wait_sync_op,
-}
-
-
-def build_connection_job(
-    *,
-    name: str,
-    backend: str,
-    resource_key: str | None = None,
-    steps: Sequence[Step | str] | None = None,
-    spec: dict[str, Any] | None = None,
-    secrets: dict[str, str] | None = None,
-    description: str | None = None,
-    tags: dict[str, str] | None = None,
-) -> dg.JobDefinition:
-    """A job: ensure -> verify -> wait until ready -> sync -> wait for the sync.
-
-    `steps` picks from that chain (values of `conn_shared.Step`: "ensure",
-    "verify", "readiness", "sync", "sync_outcome"); None takes every step the
-    backend supports (the hub stops at ready, Faraday skips verify). Naming a
-    step the backend lacks raises `DagsterInvalidDefinitionError` at once. The
-    ops are named `<name>_<verb>`. `spec` and `secrets` become the ensure op's
-    default `EnsureConfig` (secrets: dotted spec path -> environment variable);
-    run config given at launch replaces it. The waits poll as the resource says
-    unless their `WaitConfig` overrides it.
-    """
-    entry = backend_entry(backend)
-    if steps is None:
-        chosen = [s for s in CHAIN if s in entry.capabilities]
-    else:
-        chosen = []
-        for raw in steps:
-            step = _chain_step(raw)
-            _entry_for(backend, step)
-            chosen.append(step)
-        chosen = [s for s in CHAIN if s in chosen]
-    if Step.SYNC_OUTCOME in chosen and Step.SYNC not in chosen:
-        raise dg.DagsterInvalidDefinitionError(
-            "steps: 'sync_outcome' waits for the sync the 'sync' step asks for; add 'sync'"
-        )
-    ops = [
-        _BUILDERS[step](backend=backend, name=f"{name}_{VERBS[step]}", resource_key=resource_key)
-        for step in chosen
-    ]
-
-    @dg.graph(name=name, description=description)
-    def _chain() -> None:
-        value: Any = None
-        for op_def in ops:
-            value = op_def() if value is None else op_def(value)
-
-    config = None
-    if spec is not None and Step.ENSURE in chosen:
-        ensure = EnsureConfig(spec=spec, secrets=secrets or {})
-        config = dg.RunConfig(ops={ops[0].name: ensure})
-    return _chain.to_job(name=name, config=config, tags=tags)
-
-
-def _chain_step(raw: Step | str) -> Step:
-    try:
-        step = Step(raw)
-    except ValueError:
-        step = None
-    if step not in CHAIN:
-        allowed = ", ".join(s.value for s in CHAIN)
-        raise dg.DagsterInvalidDefinitionError(f"steps: {raw!r} is not one of {allowed}")
-    return step

@@ -28,8 +28,7 @@ from conn_shared import (
     wait_until_ready,
 )
 from dagster_conn.config import build_spec
-from dagster_conn.ops import connection_resource
-from dagster_conn.resources import ConnectionResource
+from dagster_conn.resources import ConnectionResource, connection_resource
 from dagster_conn.translator import ConnectionProps
 
 __all__ = ["ReconcileConfig", "build_reconcile_job"]

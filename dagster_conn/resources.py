@@ -63,6 +63,7 @@ __all__ = [
     "FaradayResource",
     "FivetranResource",
     "HubResource",
+    "connection_resource",
     "failure_from",
     "invalid_fields",
     "raise_failure",
@@ -160,7 +161,7 @@ def _secret(value: str) -> str:
     return value
 
 
-class ConnectionResource(dg.ConfigurableResource):
+class ConnectionResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """What every backend's resource shares; use `FivetranResource`, `FaradayResource` or
     `HubResource`.
 
@@ -322,6 +323,18 @@ class HubResource(ConnectionResource):
     secret_fields: ClassVar[tuple[str, ...]] = ("token",)
 
     token: str = Field(repr=False, description="Hub bearer token; give a dg.EnvVar.")
+
+
+def connection_resource(context: Any, resource_key: str, backend: str) -> ConnectionResource:
+    """The resource under `resource_key`, checked to be a resource of `backend`."""
+    resource = getattr(context.resources, resource_key)
+    if not isinstance(resource, ConnectionResource) or resource.backend_name != backend:
+        raise dg.Failure(
+            description=f"resource {resource_key!r}: expected the {backend} resource, "
+            f"got {type(resource).__name__}",
+            allow_retries=False,
+        )
+    return resource
 
 
 def resource_class(backend: str) -> type[ConnectionResource]:

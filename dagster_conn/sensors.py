@@ -39,8 +39,7 @@ from conn_shared import (
     get_connection_health,
 )
 from dagster_conn.assets import lookup_flow, sync_asset_keys
-from dagster_conn.ops import connection_resource
-from dagster_conn.resources import ConnectionResource
+from dagster_conn.resources import ConnectionResource, connection_resource
 from dagster_conn.translator import (
     ConnectionAssetProps,
     ConnectionProps,
@@ -80,7 +79,8 @@ def _already_recorded(instance: dg.DagsterInstance, key: dg.AssetKey, finished: 
     if materialization is None:
         return False
     recorded = materialization.metadata.get(FINISHED_KEY)
-    return recorded is not None and float(recorded.value) >= finished.timestamp()
+    value = None if recorded is None else recorded.value
+    return isinstance(value, int | float) and value >= finished.timestamp()
 
 
 class _Tick:

@@ -17,6 +17,7 @@ from dagster_conn import (
     ConnectionResource,
     build_connection_job,
     build_delete_op,
+    build_ensure_op,
     build_pause_op,
     build_resume_op,
     build_resync_op,
@@ -337,3 +338,42 @@ def test_a_failed_verification_fails_at_once_without_the_secret(
     assert "failed verification" in text
     assert "Could not reach postgres" in text
     _secrets_absent(sim, instance, result.run_id)
+
+
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
+def test_rejected_credentials_fail_at_once_without_retries_or_the_secret(
+    sim: SimServer,
+    instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+) -> None:
+    wrong = "planted-wrong-credential-SECRET-42"
+    for name in ("CONN_TEST_FIVETRAN_KEY", "CONN_TEST_FARADAY_KEY", "CONN_TEST_HUB_TOKEN"):
+        monkeypatch.setenv(name, wrong)
+    ensure = build_ensure_op(backend=backend, name="ensure").with_retry_policy(
+        dg.RetryPolicy(max_retries=2)
+    )
+
+    @dg.job
+    def ensure_only() -> None:
+        ensure()
+
+    result = _run(
+        ensure_only,
+        make_resources(sim),
+        instance,
+        run_config={
+            "ops": {
+                "ensure": {"config": {"spec": spec_of(backend), "secrets": secrets_of(backend)}}
+            }
+        },
+    )
+
+    (failure,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    kind = failure.step_failure_data.user_failure_data.metadata["error_type"].value
+    assert kind in {"AuthenticationError", "PermissionDeniedError"}  # Faraday: 403 for a bad key
+    assert not [
+        e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
+    ]
+    assert wrong not in event_text(instance, result.run_id)
+    assert PLANTED not in event_text(instance, result.run_id)

@@ -100,8 +100,8 @@ class SensorModel(dg.Model):
 
 
 def _resource(backend: str, account: AccountModel) -> ConnectionResource:
-    settings = account.model_dump(exclude={"secrets", "resource_key"})
-    secrets = {field: dg.EnvVar(var) for field, var in account.secrets.items()}
+    settings: dict[str, Any] = account.model_dump(exclude={"secrets", "resource_key"})
+    secrets: dict[str, Any] = {field: dg.EnvVar(var) for field, var in account.secrets.items()}
     return resource_class(backend)(**settings, **secrets)
 
 

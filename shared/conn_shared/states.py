@@ -298,6 +298,28 @@ class ConnectionHealth(_Model):
     last_synced_at: datetime | None = None
     last_failed_at: datetime | None = None
 
+    @classmethod
+    def of(
+        cls,
+        readiness: Readiness,
+        *,
+        name: str | None,
+        paused: bool | None = None,
+        last_synced_at: datetime | None = None,
+        last_failed_at: datetime | None = None,
+    ) -> "ConnectionHealth":
+        """The health of the connection `readiness` describes, with what else was read."""
+        return cls(
+            backend=readiness.backend,
+            connection_id=readiness.connection_id,
+            name=name,
+            readiness=readiness.state,
+            reason=readiness.reason,
+            paused=paused,
+            last_synced_at=last_synced_at,
+            last_failed_at=last_failed_at,
+        )
+
 
 class ColumnInfo(_Model):
     """One column of a table; `data_type` is the vendor's word for it, when it gives one."""

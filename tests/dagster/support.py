@@ -19,7 +19,13 @@ from conn_shared import (
     wait_until_ready,
 )
 from conn_shared.sim.server import SimServer
-from dagster_conn import ConnectionResource, FaradayResource, FivetranResource, HubResource
+from dagster_conn import (
+    ConnectionProps,
+    ConnectionResource,
+    FaradayResource,
+    FivetranResource,
+    HubResource,
+)
 from dagster_conn.config import build_spec
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "PLANTED_VAR",
     "SYNC_ROUTE",
     "credential_env",
+    "declared",
     "event_text",
     "make_resources",
     "ready_connection",
@@ -173,3 +180,13 @@ def synced_once(resource: ConnectionResource, connection_id: str) -> Any:
             return health.last_synced_at
         time.sleep(0.05)
     raise AssertionError("the vendor never synced")
+
+
+def declared(backend: str, label: str = "shop", **spec: Any) -> ConnectionProps:
+    """A record of the connection `ready_connection(..., label)` makes, found by its spec."""
+    return ConnectionProps(
+        name=label,
+        backend=backend,
+        spec=spec_of(backend, label, **spec),
+        secrets=secrets_of(backend),
+    )

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import dagster as dg
-import httpx
 import pytest
 
 from conn_shared import pause_connection
@@ -27,22 +26,12 @@ from dagster_conn import (
 from tests.dagster.support import (
     PLANTED,
     SYNC_ROUTE,
+    declared,
     event_text,
     ready_connection,
-    secrets_of,
-    spec_of,
     writes,
 )
-
-
-def _declared(backend: str, label: str = "shop", **fields: Any) -> ConnectionProps:
-    return ConnectionProps(
-        name=label,
-        backend=backend,
-        spec=spec_of(backend, label),
-        secrets=secrets_of(backend),
-        **fields,
-    )
+from tests.integration.support import create_dataset
 
 
 def _materialize(
@@ -68,9 +57,9 @@ def test_building_assets_and_definitions_sends_nothing(
     sim: SimServer, resources: dict[str, ConnectionResource]
 ) -> None:
     connections = [
-        _declared("fivetran", "orders_db"),
-        _declared("faraday", "crm"),
-        _declared("hub", "warehouse"),
+        declared("fivetran", "orders_db"),
+        declared("faraday", "crm"),
+        declared("hub", "warehouse"),
         ConnectionProps(name="by id", backend="fivetran", connection_id="some_id"),
     ]
     defs = dg.Definitions(
@@ -114,7 +103,7 @@ def test_a_declared_connection_is_one_asset_whose_materialization_syncs_it(
 ) -> None:
     connection_id = ready_connection(resources[backend])
     before = sim.count(backend, "POST", SYNC_ROUTE[backend])
-    assets = build_connection_assets(connections=[_declared(backend)])
+    assets = build_connection_assets(connections=[declared(backend)])
 
     result = _materialize(assets, resources, instance)
 
@@ -145,7 +134,7 @@ def test_stored_fivetran_tables_become_one_asset_each_with_their_column_schema(
 ) -> None:
     connection_id = ready_connection(resources["fivetran"])
     writes_before = writes(sim, "fivetran")
-    (props,) = _fetched(resources, _declared("fivetran"))
+    (props,) = _fetched(resources, declared("fivetran"))
     assert writes(sim, "fivetran") == writes_before
     assert props.connection_id == connection_id
     assert props.tables
@@ -168,21 +157,8 @@ def test_faraday_datasets_are_assets_downstream_of_their_connection(
     sim: SimServer, resources: dict[str, ConnectionResource]
 ) -> None:
     connection_id = ready_connection(resources["faraday"], "crm")
-    key = sim.credentials.as_dict()["faraday"]["api_key"]
-    with httpx.Client(
-        base_url=sim.base_url("faraday"), headers={"Authorization": f"Bearer {key}"}
-    ) as api:
-        created = api.post(
-            "/datasets",
-            json={
-                "name": "Customers",
-                "connection_id": connection_id,
-                "options": {"type": "postgres", "table_name": "customers"},
-                "identity_sets": {"customer": {"email": "email"}},
-            },
-        )
-        assert created.status_code == 201
-    (props,) = _fetched(resources, _declared("faraday", "crm"))
+    create_dataset(sim, connection_id)
+    (props,) = _fetched(resources, declared("faraday", "crm"))
 
     assets = build_connection_assets(connections=[props])
     graph = dg.Definitions(assets=assets, resources=resources).resolve_asset_graph()
@@ -196,7 +172,7 @@ def test_hub_assets_are_observed_table_by_table_without_a_write(
     sim: SimServer, resources: dict[str, ConnectionResource], instance: dg.DagsterInstance
 ) -> None:
     ready_connection(resources["hub"], "warehouse")
-    (props,) = _fetched(resources, _declared("hub", "warehouse"))
+    (props,) = _fetched(resources, declared("hub", "warehouse"))
     assert props.tables
     writes_before = writes(sim, "hub")
 
@@ -228,7 +204,7 @@ def test_a_connection_that_does_not_exist_yet_fails_and_writes_nothing(
     sim: SimServer, resources: dict[str, ConnectionResource], instance: dg.DagsterInstance
 ) -> None:
     result = _materialize(
-        build_connection_assets(connections=[_declared("fivetran", "not_yet")]), resources, instance
+        build_connection_assets(connections=[declared("fivetran", "not_yet")]), resources, instance
     )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
@@ -263,7 +239,7 @@ def test_a_paused_connection_fails_the_materialization_clearly_and_once(
     fivetran = resources["fivetran"]
     connection_id = ready_connection(fivetran)
     fivetran.run(pause_connection(fivetran.get_backend(), connection_id))
-    assets = build_connection_assets(connections=[_declared("fivetran")])
+    assets = build_connection_assets(connections=[declared("fivetran")])
 
     result = _materialize(assets, resources, instance)
 

@@ -15,9 +15,8 @@ from dagster_conn import (
 )
 from tests.dagster.support import (
     BACKENDS,
+    declared,
     ready_connection,
-    secrets_of,
-    spec_of,
     synced_once,
     writes,
 )
@@ -28,15 +27,6 @@ EXPECTED = {
     "faraday": {"connection_ready", "last_sync_age"},
     "hub": {"connection_ready", "connection_not_paused"},
 }
-
-
-def _declared(backend: str, label: str = "shop", **spec: Any) -> ConnectionProps:
-    return ConnectionProps(
-        name=label,
-        backend=backend,
-        spec={**spec_of(backend, label), **spec},
-        secrets=secrets_of(backend),
-    )
 
 
 def _check(
@@ -72,7 +62,7 @@ def test_a_healthy_connection_passes_every_check_with_one_read(
         synced_once(resources[backend], connection_id)
     writes_before = writes(sim, backend)
 
-    verdicts = _check(_declared(backend), resources, instance)
+    verdicts = _check(declared(backend), resources, instance)
 
     assert set(verdicts) == EXPECTED[backend]
     assert all(passed for passed, _ in verdicts.values()), verdicts
@@ -86,7 +76,7 @@ def test_a_disabled_hub_connection_fails_ready_and_not_paused(
     hub = resources["hub"]
     hub.run(pause_connection(hub.get_backend(), ready_connection(hub)))
 
-    verdicts = _check(_declared("hub"), resources, instance)
+    verdicts = _check(declared("hub"), resources, instance)
 
     assert verdicts["connection_ready"][0] is False
     assert verdicts["connection_ready"][1]["readiness"] == "paused"
@@ -98,7 +88,7 @@ def test_a_connection_never_synced_fails_the_age_check(
 ) -> None:
     ready_connection(resources["fivetran"], "manual_shop", schedule_type="manual")
 
-    verdicts = _check(_declared("fivetran", "manual_shop"), resources, instance)
+    verdicts = _check(declared("fivetran", "manual_shop"), resources, instance)
 
     assert verdicts["connection_ready"][0] is True
     assert verdicts["last_sync_age"] == (
@@ -110,7 +100,7 @@ def test_a_connection_never_synced_fails_the_age_check(
 def test_a_connection_that_does_not_exist_fails_its_checks_and_no_threshold_no_age_check(
     sim: SimServer, resources: dict[str, ConnectionResource], instance: dg.DagsterInstance
 ) -> None:
-    verdicts = _check(_declared("faraday", "absent"), resources, instance, max_age=None)
+    verdicts = _check(declared("faraday", "absent"), resources, instance, max_age=None)
 
     assert verdicts == {
         "connection_ready": (False, {"reason": "the connection does not exist yet"})

@@ -10,7 +10,6 @@ import json
 import time
 
 import dagster as dg
-import httpx
 import pytest
 
 from conn_shared.sim.server import SimServer
@@ -21,13 +20,13 @@ from dagster_conn import (
     build_sync_sensor,
     fetch_connection_props,
 )
-from tests.dagster.support import PLANTED, ready_connection, secrets_of, spec_of, synced_once
-
-
-def _declared(backend: str, label: str) -> ConnectionProps:
-    return ConnectionProps(
-        name=label, backend=backend, spec=spec_of(backend, label), secrets=secrets_of(backend)
-    )
+from tests.dagster.support import (
+    PLANTED,
+    declared,
+    ready_connection,
+    synced_once,
+)
+from tests.integration.support import create_dataset
 
 
 def _tick(
@@ -50,9 +49,7 @@ def test_a_vendor_sync_is_recorded_once_and_the_next_one_once_more(
     fivetran = resources["fivetran"]
     connection_id = ready_connection(fivetran, "scheduled")
     first_end = synced_once(fivetran, connection_id)
-    sensor = build_sync_sensor(
-        name="vendor_syncs", connections=[_declared("fivetran", "scheduled")]
-    )
+    sensor = build_sync_sensor(name="vendor_syncs", connections=[declared("fivetran", "scheduled")])
 
     first, cursor = _tick(sensor, resources, instance, None)
     again, same = _tick(sensor, resources, instance, cursor)
@@ -82,12 +79,12 @@ def test_a_sync_a_dagster_run_recorded_is_not_recorded_again(
     sim: SimServer, resources: dict[str, ConnectionResource], instance: dg.DagsterInstance
 ) -> None:
     ready_connection(resources["faraday"], "run_synced")
-    declared = _declared("faraday", "run_synced")
+    record = declared("faraday", "run_synced")
     materialized = dg.materialize(
-        build_connection_assets(connections=[declared]), resources=resources, instance=instance
+        build_connection_assets(connections=[record]), resources=resources, instance=instance
     )
     assert materialized.success
-    sensor = build_sync_sensor(name="vendor_syncs", connections=[declared])
+    sensor = build_sync_sensor(name="vendor_syncs", connections=[record])
 
     events, cursor = _tick(sensor, resources, instance, None)
 
@@ -99,24 +96,9 @@ def test_faraday_dataset_builds_are_recorded_on_the_dataset_assets(
     sim: SimServer, resources: dict[str, ConnectionResource], instance: dg.DagsterInstance
 ) -> None:
     connection_id = ready_connection(resources["faraday"], "crm")
-    key = sim.credentials.as_dict()["faraday"]["api_key"]
-    with httpx.Client(
-        base_url=sim.base_url("faraday"), headers={"Authorization": f"Bearer {key}"}
-    ) as api:
-        created = api.post(
-            "/datasets",
-            json={
-                "name": "Customers",
-                "connection_id": connection_id,
-                "options": {"type": "postgres", "table_name": "customers"},
-                "identity_sets": {"customer": {"email": "email"}},
-            },
-        )
-        assert created.status_code == 201
+    create_dataset(sim, connection_id)
     sim.advance(120)
-    (props,) = fetch_connection_props(
-        resources=resources, connections=[_declared("faraday", "crm")]
-    )
+    (props,) = fetch_connection_props(resources=resources, connections=[declared("faraday", "crm")])
     sensor = build_sync_sensor(name="vendor_syncs", connections=[props])
 
     events, cursor = _tick(sensor, resources, instance, None)
@@ -146,7 +128,7 @@ def test_an_unreadable_connection_is_skipped_and_only_all_of_them_fail_the_tick(
     if good:
         connection_id = ready_connection(resources["fivetran"], "alive")
         synced_once(resources["fivetran"], connection_id)
-        connections.append(_declared("fivetran", "alive"))
+        connections.append(declared("fivetran", "alive"))
     sensor = build_sync_sensor(name="vendor_syncs", connections=connections)
 
     if message is None:

@@ -8,7 +8,6 @@ the datasets built from the connection.
 
 from typing import Any
 
-import httpx
 import pytest
 
 from conn_shared import (
@@ -26,7 +25,7 @@ from conn_shared import (
 from conn_shared.lifecycle import ensure_connection
 from conn_shared.sim.server import SimServer
 from tests.integration.conftest import DriverFactory
-from tests.integration.support import BACKENDS, WAIT, Driver, make_spec
+from tests.integration.support import BACKENDS, WAIT, Driver, create_dataset, make_spec
 
 BACKEND_PARAMS = [pytest.param(name, id=name) for name in BACKENDS]
 
@@ -124,27 +123,14 @@ def test_faraday_catalog_has_contents_row_counts_and_built_datasets(
 ) -> None:
     driver = drivers("faraday", "sync")
     connection_id = _ready(driver, "faraday")
-    token = sim.credentials.as_dict()["faraday"]["api_key"]
-    with httpx.Client(
-        base_url=sim.base_url("faraday"), headers={"Authorization": f"Bearer {token}"}
-    ) as api:
-        created = api.post(
-            "/datasets",
-            json={
-                "name": "Customers",
-                "connection_id": connection_id,
-                "options": {"type": "postgres", "table_name": "customers"},
-                "identity_sets": {"customer": {"email": "email"}},
-            },
-        )
-        assert created.status_code == 201, created.text
+    created = create_dataset(sim, connection_id)
     sim.advance(120)
 
     catalog = _catalog(sim, driver, connection_id)
     assert catalog.tables is None
     assert {(t.table, t.row_count) for t in catalog.contents} >= {("customers", 1200)}
     (dataset,) = catalog.datasets
-    assert (dataset.dataset_id, dataset.name) == (created.json()["id"], "Customers")
+    assert (dataset.dataset_id, dataset.name) == (created["id"], "Customers")
     assert dataset.readiness is ReadinessState.READY
     assert dataset.last_updated_at is not None
     assert dataset.row_count

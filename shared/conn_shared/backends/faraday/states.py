@@ -180,15 +180,10 @@ def _state_of(status: ResourceStatus) -> ReadinessState:
 
 def health_of(connection: Connection) -> ConnectionHealth:
     """Readiness and the last build times of one connection read (no pause on Faraday)."""
-    readiness = readiness_of(connection)
     failed_at = connection.status_changed_at if connection.status == ResourceStatus.ERROR else None
-    return ConnectionHealth(
-        backend=BACKEND,
-        connection_id=connection.id,
+    return ConnectionHealth.of(
+        readiness_of(connection),
         name=connection.name,
-        readiness=readiness.state,
-        reason=readiness.reason,
-        paused=None,
         last_synced_at=connection.last_updated_output_at,
         last_failed_at=failed_at,
     )

@@ -197,13 +197,9 @@ def sync_outcome_of(handle: SyncHandle, connection: Connection) -> SyncOutcome:
 
 def health_of(connection: Connection) -> ConnectionHealth:
     """Readiness, pause and the last sync times of one connection read."""
-    readiness = readiness_of(connection)
-    return ConnectionHealth(
-        backend=BACKEND,
-        connection_id=connection.id,
+    return ConnectionHealth.of(
+        readiness_of(connection),
         name=connection.schema_name,
-        readiness=readiness.state,
-        reason=readiness.reason,
         paused=connection.paused,
         last_synced_at=_aware(connection.succeeded_at),
         last_failed_at=_aware(connection.failed_at),

@@ -82,13 +82,9 @@ def connection_info(connection: HubConnection, *, hide: Sequence[str] = ()) -> C
 
 def health_of(connection: HubConnection) -> ConnectionHealth:
     """Readiness and `paused` (disabled) of one connection read; the hub has no syncs."""
-    readiness = readiness_of(connection)
-    return ConnectionHealth(
-        backend=BACKEND,
-        connection_id=connection.id,
+    return ConnectionHealth.of(
+        readiness_of(connection),
         name=connection.name,
-        readiness=readiness.state,
-        reason=readiness.reason,
         paused=connection.status == ConnectionStatus.DISABLED,
     )
 

@@ -114,10 +114,19 @@ def _key_of(table: TableInfo) -> tuple[str | None, str]:
 
 
 def _table_metadata(table: TableInfo | None, fresh: ConnectionCatalog | None) -> dict[str, Any]:
+    # The stored record's columns, unless the fresh read (without per-table column
+    # reads) has columns or row counts of its own.
     if table is None:
         return {}
     if fresh is not None and fresh.tables:
-        table = {_key_of(t): t for t in fresh.tables}.get(_key_of(table), table)
+        now = {_key_of(t): t for t in fresh.tables}.get(_key_of(table))
+        if now is not None:
+            table = table.model_copy(
+                update={
+                    "columns": now.columns or table.columns,
+                    "row_count": now.row_count if now.row_count is not None else table.row_count,
+                }
+            )
     dotted = f"{table.schema_name}.{table.table}" if table.schema_name else table.table
     metadata: dict[str, Any] = {"dagster/table_name": dotted}
     schema = column_schema(table)
@@ -174,9 +183,11 @@ async def _fresh_catalog(
     context: dg.AssetExecutionContext, resource: ConnectionResource, connection_id: str
 ) -> ConnectionCatalog | None:
     # The sync already succeeded: metadata read afterwards must not fail the step.
+    # Without per-table column reads: one or two GETs, whatever the table count.
     try:
         async with resource.async_executor() as executor:
-            return await executor.run(get_catalog(resource.get_backend(), connection_id))
+            flow = get_catalog(resource.get_backend(), connection_id, columns=False)
+            return await executor.run(flow)
     except ConnError as exc:
         context.log.warning(f"sync succeeded, but its table metadata could not be read: {exc}")
         return None

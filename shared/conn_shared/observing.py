@@ -31,15 +31,19 @@ def get_connection_health(backend: Backend[Any], connection_id: str) -> Flow[Con
     return backend.health_flow(connection_id)
 
 
-def get_catalog(backend: Backend[Any], connection_id: str) -> Flow[ConnectionCatalog]:
+def get_catalog(
+    backend: Backend[Any], connection_id: str, *, columns: bool = True
+) -> Flow[ConnectionCatalog]:
     """The tables a connection syncs or exposes, its contents and datasets, with GETs only.
 
     Fivetran: GET .../schemas (enabled tables and columns; none, with a reason,
     while the schema is not captured yet: 404 NotFound_SchemaConfig); hub:
-    GET .../schema/tables and .../schema/columns per table (none for providers
-    without schema browsing); Faraday: GET the connection (contents with row
-    counts) and GET .../datasets. `tables` is None whenever they are not known,
-    and `reason` says why. Raises NotFoundError for an unknown id and the API's
-    errors.
+    GET .../schema/tables (none for providers without schema browsing); Faraday:
+    GET the connection (contents with row counts) and GET .../datasets.
+    `columns` also reads the columns a listing leaves out, one GET per table
+    (Fivetran .../tables/{table}/columns, hub .../schema/columns); without it
+    those tables' `columns` are empty. `tables` is None whenever they are not
+    known, and `reason` says why. Raises NotFoundError for an unknown id and the
+    API's errors.
     """
-    return backend.catalog_flow(connection_id)
+    return backend.catalog_flow(connection_id, columns=columns)

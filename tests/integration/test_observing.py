@@ -100,11 +100,19 @@ def test_hub_catalog_lists_schema_tables_with_column_types(
     sim: SimServer, drivers: DriverFactory
 ) -> None:
     driver = drivers("hub", "sync")
-    catalog = _catalog(sim, driver, _ready(driver, "hub"))
+    connection_id = _ready(driver, "hub")
+    catalog = _catalog(sim, driver, connection_id)
+    before = driver.stats.requests
+    bare = driver.run(get_catalog(driver.backend, connection_id, columns=False))
+
     assert catalog.tables
     typed = [c for t in catalog.tables for c in t.columns]
     assert typed
     assert all(c.data_type for c in typed)
+    assert bare.tables is not None
+    assert [t.table for t in bare.tables] == [t.table for t in catalog.tables]
+    assert all(not t.columns for t in bare.tables)
+    assert driver.stats.requests == before + 1
 
 
 def test_hub_catalog_of_a_disabled_connection_says_why_it_has_no_tables(

@@ -157,8 +157,8 @@ class Backend(Protocol[SpecT_contra]):
         """Read readiness, pause and the last sync times with one GET."""
         ...
 
-    def catalog_flow(self, connection_id: str) -> Flow[ConnectionCatalog]:
-        """Read the connection's tables, contents and datasets (GETs only)."""
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """Read the connection's tables (with their columns), contents and datasets (GETs)."""
         ...
 
 
@@ -345,7 +345,7 @@ class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
         """Readiness, pause and last sync times in one read; unsupported by default."""
         raise self.unsupported(Step.READINESS)
 
-    def catalog_flow(self, connection_id: str) -> Flow[ConnectionCatalog]:
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
         """What the connection holds; by default nothing is known and nothing is sent."""
         return value_flow(
             ConnectionCatalog(

@@ -45,11 +45,11 @@ def test_enabled_tables_use_destination_names_and_skip_disabled() -> None:
     assert [(c.name, c.primary_key) for c in found[0][2].columns] == [("id", True)]
 
 
-def _run(handler: Any) -> ConnectionCatalog:
+def _run(handler: Any, *, columns: bool = True) -> ConnectionCatalog:
     fivetran = backend()
     transport = httpx.MockTransport(handler)
     with SyncExecutor(fivetran.profile(), transport=transport) as executor:
-        return executor.run(get_catalog(fivetran, "conn_1"))
+        return executor.run(get_catalog(fivetran, "conn_1", columns=columns))
 
 
 def test_catalog_reads_columns_of_tables_listed_without_them() -> None:
@@ -66,6 +66,19 @@ def test_catalog_reads_columns_of_tables_listed_without_them() -> None:
     assert catalog.tables is not None
     assert [[c.name for c in t.columns] for t in catalog.tables] == [["id"], ["id", "email"]]
     assert sent == [f"GET {SCHEMAS}", f"GET {SCHEMAS}/public/tables/Users/columns"]
+
+
+def test_without_columns_the_catalog_is_one_get() -> None:
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.path}")
+        return httpx.Response(200, json=envelope(_tree()))
+
+    catalog = _run(handler, columns=False)
+    assert catalog.tables is not None
+    assert [[c.name for c in t.columns] for t in catalog.tables] == [["id"], []]
+    assert sent == [f"GET {SCHEMAS}"]
 
 
 def test_no_schema_config_yet_gives_a_catalog_without_tables() -> None:

@@ -240,8 +240,11 @@ class FaradayBackend(
         connection: Connection = yield self.get_connection(connection_id)
         return health_of(connection)
 
-    def catalog_flow(self, connection_id: str) -> Flow[ConnectionCatalog]:
-        """GET the connection (its contents) and the datasets reading from it."""
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """GET the connection (its contents) and the datasets reading from it.
+
+        `columns` changes nothing: the datasets' columns come with the listing.
+        """
         connection: Connection = yield self.get_connection(connection_id)
         datasets = yield from find_in_pages(
             self.list_connection_datasets(connection_id), lambda _: True

@@ -256,10 +256,12 @@ class FivetranBackend(
         connection = yield self.connection_details(connection_id)
         return health_of(connection)
 
-    def catalog_flow(self, connection_id: str) -> Flow[ConnectionCatalog]:
-        """GET /schemas (and the columns of tables listed without any): the enabled tables.
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """GET /schemas: the enabled tables; none yet while the schema is not captured.
 
-        None yet while the schema is not captured (404 NotFound_SchemaConfig).
+        With `columns`, a table the tree lists without columns costs one more GET
+        (.../tables/{table}/columns); without, its columns stay empty.
+        A 404 NotFound_SchemaConfig gives a catalog without tables.
         """
         try:
             config = yield self.connection_schemas(connection_id)
@@ -274,11 +276,11 @@ class FivetranBackend(
             )
         tables: list[TableInfo] = []
         for schema, table, listed in enabled_tables(config):
-            if listed.columns:
+            if listed.columns or not columns:
                 tables.append(listed)
             else:
-                columns = yield self.table_columns(connection_id, schema, table)
-                tables.append(with_columns(listed, columns))
+                read = yield self.table_columns(connection_id, schema, table)
+                tables.append(with_columns(listed, read))
         return ConnectionCatalog(backend=BACKEND, connection_id=connection_id, tables=tuple(tables))
 
     # --- syncs -----------------------------------------------------------------------

@@ -254,8 +254,8 @@ class HubBackend(
         connection: HubConnection = yield self.get_connection(connection_id)
         return health_of(connection)
 
-    def catalog_flow(self, connection_id: str) -> Flow[ConnectionCatalog]:
-        """GET schema/tables, then the columns of each table (one GET per table)."""
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """GET schema/tables, then, with `columns`, each table's columns (one GET each)."""
         try:
             listed: TableList = yield self.list_tables(connection_id)
         except (InvalidRequestError, ConflictError) as exc:
@@ -265,10 +265,12 @@ class HubBackend(
             )
         tables: list[TableInfo] = []
         for table in listed.tables:
-            columns: ColumnList = yield self.list_columns(
-                connection_id, schema=table.schema_name, table=table.table
-            )
-            tables.append(table_info(table, columns.columns))
+            found: ColumnList = ColumnList()
+            if columns:
+                found = yield self.list_columns(
+                    connection_id, schema=table.schema_name, table=table.table
+                )
+            tables.append(table_info(table, found.columns))
         return ConnectionCatalog(backend=BACKEND, connection_id=connection_id, tables=tuple(tables))
 
     def pause_flow(self, connection_id: str) -> Flow[ConnectionInfo]:

@@ -157,7 +157,7 @@ class _Tick:
         seen: Mapping[str, Any],
     ) -> dict[str, str]:
         built: dict[str, str] = dict(seen.get("datasets") or {})
-        catalog = resource.run(get_catalog(resource.get_backend(), connection_id))
+        catalog = resource.run(get_catalog(resource.get_backend(), connection_id, columns=False))
         declared = {d.dataset_id: d for d in connection.datasets}
         for dataset in catalog.datasets:
             if dataset.dataset_id in declared and _later(

@@ -58,12 +58,19 @@ def _tag_key(context: StepContext) -> str:
 
 
 def stored_handle(context: StepContext) -> SyncHandle | None:
-    """The handle an earlier try of this step recorded in this run, if any."""
+    """The handle an earlier try of this step recorded in this run, if any.
+
+    The tag names the run that wrote it: a re-execution, which may inherit its
+    parent's tags, never re-attaches to the parent's sync.
+    """
     run = context.instance.get_run_by_id(context.run.run_id)
     raw = None if run is None else run.tags.get(_tag_key(context))
     if raw is None:
         return None
-    return SyncHandle.model_validate(json.loads(raw))
+    stored = json.loads(raw)
+    if not isinstance(stored, dict) or stored.get("run_id") != context.run.run_id:
+        return None
+    return SyncHandle.model_validate(stored["handle"])
 
 
 async def request_sync_once(
@@ -95,7 +102,12 @@ async def request_sync_once(
             return handle
     handle = await resource.arun(prepare_sync(backend, connection_id, kind=kind, tables=tables))
     context.instance.add_run_tags(
-        context.run.run_id, {_tag_key(context): json.dumps(handle.model_dump(mode="json"))}
+        context.run.run_id,
+        {
+            _tag_key(context): json.dumps(
+                {"run_id": context.run.run_id, "handle": handle.model_dump(mode="json")}
+            )
+        },
     )
     await resource.arun(request_sync(backend, handle, force=force))
     context.log.info(f"asked for a {handle.kind.value} of {resource.backend_name} {connection_id}")

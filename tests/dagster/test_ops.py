@@ -6,11 +6,14 @@ config fail with messages that name the field; the planted password and the
 account credentials never reach the event log.
 """
 
+import json
+from datetime import datetime, timezone
 from typing import Any
 
 import dagster as dg
 import pytest
 
+from conn_shared import SyncHandle, SyncKind
 from conn_shared.sim import FaultPlan, FaultRule
 from conn_shared.sim.server import SimServer
 from dagster_conn import (
@@ -25,6 +28,7 @@ from dagster_conn import (
     build_verify_op,
     build_wait_sync_op,
 )
+from dagster_conn.syncs import HANDLE_TAG_PREFIX, stored_handle
 from tests.dagster.support import (
     BACKENDS,
     CREATE_ROUTE,
@@ -377,3 +381,30 @@ def test_rejected_credentials_fail_at_once_without_retries_or_the_secret(
     ]
     assert wrong not in event_text(instance, result.run_id)
     assert PLANTED not in event_text(instance, result.run_id)
+
+
+def test_a_stored_handle_is_read_back_only_by_the_run_that_wrote_it(
+    instance: dg.DagsterInstance,
+) -> None:
+    handle = SyncHandle(
+        backend="fivetran",
+        connection_id="c1",
+        kind=SyncKind.SYNC,
+        requested_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    )
+    seen: list[SyncHandle | None] = []
+
+    @dg.op
+    def probe(context: dg.OpExecutionContext) -> None:
+        key = f"{HANDLE_TAG_PREFIX}probe"
+        for writer in ("a-parent-run", context.run.run_id):
+            value = {"run_id": writer, "handle": handle.model_dump(mode="json")}
+            context.instance.add_run_tags(context.run.run_id, {key: json.dumps(value)})
+            seen.append(stored_handle(context))
+
+    @dg.job
+    def probing() -> None:
+        probe()
+
+    assert probing.execute_in_process(instance=instance).success
+    assert seen == [None, handle]

@@ -96,11 +96,8 @@ def build_connection_job(
 
 
 def _chain_step(raw: Step | str) -> Step:
-    try:
-        step = Step(raw)
-    except ValueError:
-        step = None
-    if step not in CHAIN:
-        allowed = ", ".join(s.value for s in CHAIN)
-        raise dg.DagsterInvalidDefinitionError(f"steps: {raw!r} is not one of {allowed}")
-    return step
+    for step in CHAIN:
+        if raw in (step, step.value):
+            return step
+    allowed = ", ".join(s.value for s in CHAIN)
+    raise dg.DagsterInvalidDefinitionError(f"steps: {raw!r} is not one of {allowed}")

@@ -207,6 +207,16 @@ def test_refreshed_state_gives_one_asset_per_table_and_loading_still_sends_nothi
             id="no-account",
         ),
         pytest.param(
+            lambda a: a["accounts"].update(airbyte={"secrets": {}}),
+            "accounts.airbyte: backend: unknown 'airbyte'; expected one of fivetran",
+            id="unknown-account",
+        ),
+        pytest.param(
+            lambda a: a["accounts"]["hub"].update(poll_interval=0),
+            "accounts.hub.poll_interval: Input should be greater than 0",
+            id="bad-setting",
+        ),
+        pytest.param(
             lambda a: a.update(max_sync_age_seconds="a day"),
             "max_sync_age_seconds",
             id="wrong-type",

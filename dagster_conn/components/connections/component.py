@@ -154,7 +154,10 @@ class ConnectionsComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
     @model_validator(mode="after")
     def _consistent(self) -> "ConnectionsComponent":
         for backend, account in self.accounts.items():
-            needed = set(resource_class(backend).secret_fields)
+            try:
+                needed = set(resource_class(backend).secret_fields)
+            except ValueError as exc:
+                raise ValueError(f"accounts.{backend}: {exc}") from None
             given = set(account.secrets)
             if given != needed:
                 raise ValueError(

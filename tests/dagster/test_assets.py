@@ -31,7 +31,7 @@ from tests.dagster.support import (
     ready_connection,
     writes,
 )
-from tests.integration.support import create_dataset
+from tests.support.faraday import create_dataset
 
 
 def _materialize(

@@ -26,7 +26,7 @@ from tests.dagster.support import (
     ready_connection,
     synced_once,
 )
-from tests.integration.support import create_dataset
+from tests.support.faraday import create_dataset
 
 
 def _tick(

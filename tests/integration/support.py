@@ -43,7 +43,6 @@ __all__ = [
     "WAIT",
     "Driver",
     "connection_ids",
-    "create_dataset",
     "make_backend",
     "make_spec",
     "requests_total",
@@ -164,32 +163,6 @@ def make_spec(
     spec = SPEC_BUILDERS[backend_entry(name).name](label, host, password, extra or {})
     assert isinstance(spec, backend_entry(name).spec_class)
     return spec
-
-
-def create_dataset(
-    server: SimServer, connection_id: str, name: str = "Customers"
-) -> dict[str, Any]:
-    """A Faraday dataset reading `customers` from the connection, created as a user would.
-
-    The client has no dataset calls (datasets are not connections), so the test
-    posts to the simulator's `/datasets` directly.
-    """
-    with httpx.Client(
-        base_url=server.base_url("faraday"),
-        headers={"Authorization": f"Bearer {server.credentials.faraday_api_key}"},
-    ) as raw:
-        response = raw.post(
-            "/datasets",
-            json={
-                "name": name,
-                "connection_id": connection_id,
-                "options": {"type": "postgres", "table_name": "customers"},
-                "identity_sets": {"customer": {"email": "email"}},
-            },
-        )
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def connection_ids(server: SimServer, name: str) -> list[str]:

@@ -41,9 +41,9 @@ from tests.integration.support import (
     MODES,
     WAIT,
     connection_ids,
-    create_dataset,
     make_spec,
 )
+from tests.support.faraday import create_dataset
 
 MODE_PARAMS = [pytest.param(mode, id=mode) for mode in MODES]
 

@@ -25,7 +25,8 @@ from conn_shared import (
 from conn_shared.lifecycle import ensure_connection
 from conn_shared.sim.server import SimServer
 from tests.integration.conftest import DriverFactory
-from tests.integration.support import BACKENDS, WAIT, Driver, create_dataset, make_spec
+from tests.integration.support import BACKENDS, WAIT, Driver, make_spec
+from tests.support.faraday import create_dataset
 
 BACKEND_PARAMS = [pytest.param(name, id=name) for name in BACKENDS]
 

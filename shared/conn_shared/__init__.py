@@ -74,10 +74,15 @@ from conn_shared.lifecycle import (
     wait_for_sync,
     wait_until_ready,
 )
+from conn_shared.observing import get_catalog, get_connection_health
 from conn_shared.retry import RetryPolicy
 from conn_shared.states import (
+    ColumnInfo,
+    ConnectionCatalog,
+    ConnectionHealth,
     ConnectionInfo,
     ConnectionPlan,
+    DatasetInfo,
     EnsureResult,
     FieldChange,
     PlanAction,
@@ -89,6 +94,7 @@ from conn_shared.states import (
     SyncOutcome,
     SyncReport,
     SyncState,
+    TableInfo,
     TableRef,
 )
 from conn_shared.waiting import WaitPolicy, WaitProgress
@@ -102,13 +108,17 @@ __all__ = [
     "BackendEntry",
     "BackendSettings",
     "Call",
+    "ColumnInfo",
     "ConflictError",
     "ConnError",
+    "ConnectionCatalog",
     "ConnectionFailedError",
+    "ConnectionHealth",
     "ConnectionInUseError",
     "ConnectionInfo",
     "ConnectionPausedError",
     "ConnectionPlan",
+    "DatasetInfo",
     "EnsureResult",
     "FaradayBackend",
     "FaradayConnectionSpec",
@@ -146,6 +156,7 @@ __all__ = [
     "SyncReport",
     "SyncRescheduledError",
     "SyncState",
+    "TableInfo",
     "TableRef",
     "Timeouts",
     "UnexpectedResponseError",
@@ -159,6 +170,8 @@ __all__ = [
     "backend_names",
     "delete_connection",
     "ensure_connection",
+    "get_catalog",
+    "get_connection_health",
     "get_readiness",
     "get_sync_outcome",
     "pause_connection",

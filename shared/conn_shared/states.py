@@ -10,6 +10,9 @@
     SyncHandle      a requested sync and the state seen before asking (SyncKind)
     SyncOutcome     running / succeeded / failed / rescheduled (SyncState)
     TableRef        one table to resync
+    ConnectionHealth   one read of a connection for observers: readiness, pause, last syncs
+    ConnectionCatalog  what a connection holds: its tables (TableInfo, ColumnInfo), what the
+                       vendor read (contents) and, on Faraday, the datasets (DatasetInfo)
 
 Every model is frozen and serializes to plain JSON (`model_dump(mode="json")`),
 so it can cross an Airflow XCom, a trigger event or a Dagster cursor. `raw`
@@ -24,8 +27,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ColumnInfo",
+    "ConnectionCatalog",
+    "ConnectionHealth",
     "ConnectionInfo",
     "ConnectionPlan",
+    "DatasetInfo",
     "EnsureResult",
     "FieldChange",
     "PlanAction",
@@ -37,6 +44,7 @@ __all__ = [
     "SyncOutcome",
     "SyncReport",
     "SyncState",
+    "TableInfo",
     "TableRef",
 ]
 
@@ -266,3 +274,104 @@ class SyncReport(_Model):
             rescheduled_until=outcome.rescheduled_until,
             url=url,
         )
+
+
+class ConnectionHealth(_Model):
+    """One read of a connection, for observers (asset checks, sensors); sends one GET.
+
+    Attributes:
+        readiness / reason: as `Readiness` would report them.
+        paused: True while the vendor has the connection paused (Fivetran) or
+            disabled (hub); None where the vendor has no pause (Faraday).
+        last_synced_at: when the latest successful sync ended (Fivetran's
+            `succeeded_at`, Faraday's `last_updated_output_at`); None before the
+            first one, and always on a backend without syncs (the hub).
+        last_failed_at: when the latest failed sync ended; None if none did.
+    """
+
+    backend: str
+    connection_id: str
+    name: str | None = None
+    readiness: ReadinessState
+    reason: str | None = None
+    paused: bool | None = None
+    last_synced_at: datetime | None = None
+    last_failed_at: datetime | None = None
+
+    @classmethod
+    def of(
+        cls,
+        readiness: Readiness,
+        *,
+        name: str | None,
+        paused: bool | None = None,
+        last_synced_at: datetime | None = None,
+        last_failed_at: datetime | None = None,
+    ) -> "ConnectionHealth":
+        """The health of the connection `readiness` describes, with what else was read."""
+        return cls(
+            backend=readiness.backend,
+            connection_id=readiness.connection_id,
+            name=name,
+            readiness=readiness.state,
+            reason=readiness.reason,
+            paused=paused,
+            last_synced_at=last_synced_at,
+            last_failed_at=last_failed_at,
+        )
+
+
+class ColumnInfo(_Model):
+    """One column of a table; `data_type` is the vendor's word for it, when it gives one."""
+
+    name: str
+    data_type: str | None = None
+    primary_key: bool | None = None
+
+
+class TableInfo(_Model):
+    """One table: its schema (None where the vendor names tables without one) and columns.
+
+    `row_count` is set only where the vendor reports it (Faraday's contents).
+    """
+
+    schema_name: str | None = None
+    table: str
+    columns: tuple[ColumnInfo, ...] = ()
+    row_count: int | None = None
+
+
+class DatasetInfo(_Model):
+    """A dataset built from the connection (Faraday), with its build state.
+
+    `last_updated_at` is when its latest successful build ended; `columns` and
+    `row_count` are what the vendor detected in it, once built.
+    """
+
+    dataset_id: str
+    name: str | None = None
+    readiness: ReadinessState
+    reason: str | None = None
+    last_updated_at: datetime | None = None
+    row_count: int | None = None
+    columns: tuple[ColumnInfo, ...] = ()
+
+
+class ConnectionCatalog(_Model):
+    """What a connection holds, read with GETs only (`get_catalog`).
+
+    Attributes:
+        tables: the tables the connection syncs or exposes one by one (Fivetran's
+            enabled destination tables, the hub's schema tables); None when they
+            are not known (yet), with `reason` saying why.
+        contents: what the vendor reports having read, with row counts, for a
+            connection that is built as a whole (Faraday).
+        datasets: the datasets built from the connection (Faraday).
+    """
+
+    backend: str
+    connection_id: str
+    tables: tuple[TableInfo, ...] | None = None
+    reason: str | None = None
+    contents: tuple[TableInfo, ...] = ()
+    datasets: tuple[DatasetInfo, ...] = ()

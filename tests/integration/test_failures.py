@@ -5,7 +5,6 @@ a delete refused while a dataset uses the connection.
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from conn_shared import ReadinessState, Step, SyncState
@@ -44,6 +43,7 @@ from tests.integration.support import (
     connection_ids,
     make_spec,
 )
+from tests.support.faraday import create_dataset
 
 MODE_PARAMS = [pytest.param(mode, id=mode) for mode in MODES]
 
@@ -299,21 +299,7 @@ def test_faraday_delete_refused_while_a_dataset_uses_the_connection(
     connection_id = driver.run(
         ensure_connection(driver.backend, make_spec("faraday"))
     ).connection.connection_id
-    with httpx.Client(
-        base_url=sim.base_url("faraday"),
-        headers={"Authorization": f"Bearer {sim.credentials.faraday_api_key}"},
-    ) as raw:
-        response = raw.post(
-            "/datasets",
-            json={
-                "name": "Customers",
-                "connection_id": connection_id,
-                "options": {"type": "postgres", "table_name": "customers"},
-                "identity_sets": {"customer": {"email": "email"}},
-            },
-        )
-    assert response.status_code == 201, response.text
-    dataset_id = response.json()["id"]
+    dataset_id = create_dataset(sim, connection_id)["id"]
 
     with pytest.raises(ConnectionInUseError) as caught:
         driver.run(delete_connection(driver.backend, connection_id))

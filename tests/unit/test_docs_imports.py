@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-FACES = {"conn_shared", "conn_shared.sim"}
+FACES = {"conn_shared", "conn_shared.sim", "dagster_conn"}
 DOCUMENTS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 
 
@@ -33,7 +33,7 @@ def _imports(document: Path) -> list[tuple[str, str]]:
 )
 def test_examples_import_only_exported_names_of_the_public_faces(document: Path) -> None:
     for module, name in _imports(document):
-        if not module.startswith("conn_shared"):
+        if not module.startswith(("conn_shared", "dagster_conn")):
             continue
         assert module in FACES, f"{document.name}: imports from {module}, not a public face"
         if name:

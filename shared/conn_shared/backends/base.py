@@ -36,11 +36,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from conn_shared.backends.ensure import ConnectionSpec, EnsureFlows
 from conn_shared.backends.wire import path_id
-from conn_shared.calls import Flow
+from conn_shared.calls import Flow, value_flow
 from conn_shared.errors import InsecureTransportError, SpecMismatchError, UnsupportedStepError
 from conn_shared.http import ApiProfile, ErrorMapper, Timeouts
 from conn_shared.retry import RetryPolicy
 from conn_shared.states import (
+    ConnectionCatalog,
+    ConnectionHealth,
     ConnectionInfo,
     ConnectionPlan,
     EnsureResult,
@@ -162,6 +164,14 @@ class Backend(Protocol[SpecT_contra]):
 
     def delete_flow(self, connection_id: str, *, missing_ok: bool) -> Flow[bool]:
         """Delete; refuse with ConnectionInUseError while other resources use it."""
+        ...
+
+    def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
+        """Read readiness, pause and the last sync times with one GET."""
+        ...
+
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """Read the connection's tables (with their columns), contents and datasets (GETs)."""
         ...
 
 
@@ -369,3 +379,17 @@ class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
     def delete_flow(self, connection_id: str, *, missing_ok: bool) -> Flow[bool]:
         """Delete the connection; unsupported by default."""
         raise self.unsupported(Step.DELETE)
+
+    def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
+        """Readiness, pause and last sync times in one read; unsupported by default."""
+        raise self.unsupported(Step.READINESS)
+
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """What the connection holds; by default nothing is known and nothing is sent."""
+        return value_flow(
+            ConnectionCatalog(
+                backend=self.name,
+                connection_id=connection_id,
+                reason=f"the {self.name} backend does not list a connection's tables",
+            )
+        )

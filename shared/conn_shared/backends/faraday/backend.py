@@ -44,6 +44,8 @@ Lifecycle mapping
   of them, and unarchive cascades upstream only, so "resume" would not undo the
   cascade. Faraday has no sync schedule to stop. `archive_connection` and
   `unarchive_connection` remain available as plain calls.
+- health: GET the connection (`states.health_of`). catalog: GET the connection
+  (its `contents`) and GET /connections/{id}/datasets (`states.catalog_of`).
 - delete: safe by default. The datasets and targets using the connection (archived
   ones included) are listed first; if any remain, ConnectionInUseError names them and
   no DELETE is sent. A 409 from the DELETE is a ConnectionInUseError too; a 404
@@ -68,7 +70,9 @@ from conn_shared.backends.faraday.models import BACKEND, Connection
 from conn_shared.backends.faraday.settings import FaradaySettings, app_root
 from conn_shared.backends.faraday.spec import FaradayConnectionSpec, option_changes, option_drift
 from conn_shared.backends.faraday.states import (
+    catalog_of,
     connection_info,
+    health_of,
     readiness_of,
     sync_before,
     sync_outcome_of,
@@ -86,6 +90,8 @@ from conn_shared.errors import (
 from conn_shared.http import ErrorMapper
 from conn_shared.pagination import find_in_pages
 from conn_shared.states import (
+    ConnectionCatalog,
+    ConnectionHealth,
     ConnectionInfo,
     Readiness,
     Step,
@@ -228,6 +234,22 @@ class FaradayBackend(
         """GET the connection and map its status (see the module docstring)."""
         connection: Connection = yield self.get_connection(connection_id)
         return readiness_of(connection)
+
+    def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
+        """GET the connection: readiness and the last build times."""
+        connection: Connection = yield self.get_connection(connection_id)
+        return health_of(connection)
+
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """GET the connection (its contents) and the datasets reading from it.
+
+        `columns` changes nothing: the datasets' columns come with the listing.
+        """
+        connection: Connection = yield self.get_connection(connection_id)
+        datasets = yield from find_in_pages(
+            self.list_connection_datasets(connection_id), lambda _: True
+        )
+        return catalog_of(connection, datasets)
 
     def prepare_sync_flow(
         self, connection_id: str, *, kind: SyncKind, tables: tuple[TableRef, ...] | None

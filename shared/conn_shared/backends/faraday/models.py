@@ -34,6 +34,7 @@ __all__ = [
     "ConnectionType",
     "ContentsRow",
     "Dataset",
+    "DatasetColumn",
     "Directionality",
     "ErrorCode",
     "FaradayErrorBody",
@@ -247,6 +248,14 @@ class Connection(_FaradayModel):
 LIST_PLACEHOLDERS: dict[str, Any] = {"status": "unknown", "options": {"type": "unknown"}}
 
 
+class DatasetColumn(_FaradayModel):
+    """A column Faraday detected in a built dataset; `data_type` may be a name or an object."""
+
+    name: str
+    data_type: Any = None
+    is_nullable: bool | None = None
+
+
 class Dataset(_FaradayModel):
     """A Faraday dataset; only the fields this package reads are typed, the rest are kept."""
 
@@ -262,6 +271,8 @@ class Dataset(_FaradayModel):
     status_changed_at: Timestamp | None = None
     status_error: str | None = None
     resource_type: str | None = None
+    row_count: float | None = None
+    detected_columns: list[DatasetColumn] | None = None
 
 
 class Target(_FaradayModel):

@@ -8,23 +8,50 @@
                 before-state; failed <- status "error" and `status_changed_at` moved
                 past it; running otherwise
     info        `paused` is None: Faraday has no pause
+    health      readiness as above; last_synced_at <- `last_updated_output_at`;
+                last_failed_at <- `status_changed_at` while the status is "error"
+    catalog     no tables one by one (a connection is built as a whole); `contents`
+                with their row counts; datasets with the same status mapping, their
+                `last_updated_output_at`, `row_count` and `detected_columns`
 
 - `readiness_of(connection)` -> `Readiness`
 - `sync_before(connection)` -> the JSON before-state a `SyncHandle` carries
 - `sync_outcome_of(connection, before)` -> `SyncOutcome`
 - `connection_info(connection)` -> `ConnectionInfo`
+- `health_of(connection)` -> `ConnectionHealth`
+- `catalog_of(connection, datasets)` -> `ConnectionCatalog`
 """
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from conn_shared.backends.faraday.models import BACKEND, Connection, ResourceStatus
+from conn_shared.backends.faraday.models import (
+    BACKEND,
+    Connection,
+    ContentsRow,
+    Dataset,
+    DatasetColumn,
+    ResourceStatus,
+)
 from conn_shared.redaction import redact, scrub_values
-from conn_shared.states import ConnectionInfo, Readiness, ReadinessState, SyncOutcome, SyncState
+from conn_shared.states import (
+    ColumnInfo,
+    ConnectionCatalog,
+    ConnectionHealth,
+    ConnectionInfo,
+    DatasetInfo,
+    Readiness,
+    ReadinessState,
+    SyncOutcome,
+    SyncState,
+    TableInfo,
+)
 
 __all__ = [
+    "catalog_of",
     "connection_info",
+    "health_of",
     "readiness_of",
     "sync_before",
     "sync_outcome_of",
@@ -140,4 +167,65 @@ def sync_outcome_of(connection: Connection, before: Mapping[str, Any]) -> SyncOu
         reason=reason,
         finished_at=finished_at,
         raw=_raw(connection),
+    )
+
+
+def _state_of(status: ResourceStatus) -> ReadinessState:
+    if status == ResourceStatus.READY:
+        return ReadinessState.READY
+    if status == ResourceStatus.ERROR:
+        return ReadinessState.FAILED
+    return ReadinessState.PENDING
+
+
+def health_of(connection: Connection) -> ConnectionHealth:
+    """Readiness and the last build times of one connection read (no pause on Faraday)."""
+    failed_at = connection.status_changed_at if connection.status == ResourceStatus.ERROR else None
+    return ConnectionHealth.of(
+        readiness_of(connection),
+        name=connection.name,
+        last_synced_at=connection.last_updated_output_at,
+        last_failed_at=failed_at,
+    )
+
+
+def _count(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _column(column: DatasetColumn) -> ColumnInfo:
+    kind = column.data_type
+    data_type = kind if isinstance(kind, str) else None if kind is None else str(kind)
+    return ColumnInfo(name=column.name, data_type=data_type)
+
+
+def _dataset(dataset: Dataset) -> DatasetInfo:
+    state = ReadinessState.PENDING if dataset.status is None else _state_of(dataset.status)
+    return DatasetInfo(
+        dataset_id=dataset.id,
+        name=dataset.name,
+        readiness=state,
+        reason=dataset.status_error if state is ReadinessState.FAILED else None,
+        last_updated_at=dataset.last_updated_output_at,
+        row_count=_count(dataset.row_count),
+        columns=tuple(_column(c) for c in dataset.detected_columns or ()),
+    )
+
+
+def catalog_of(connection: Connection, datasets: Sequence[Dataset]) -> ConnectionCatalog:
+    """The connection's contents (with row counts) and the datasets built from it.
+
+    Archived datasets are left out: they no longer receive updates.
+    """
+    contents = tuple(
+        TableInfo(table=row.name, row_count=_count(row.row_count))
+        for row in connection.contents or ()
+        if isinstance(row, ContentsRow)
+    )
+    return ConnectionCatalog(
+        backend=BACKEND,
+        connection_id=connection.id,
+        reason="Faraday builds a connection as a whole: see its contents and datasets",
+        contents=contents,
+        datasets=tuple(_dataset(d) for d in datasets if d.archived_at is None),
     )

@@ -36,6 +36,9 @@ Lifecycle mapping:
   rescheduled when sync_state is "rescheduled" (until status.rescheduled_for; a
   `manual` connection's sync is triggered again once that time has passed, as
   Fivetran expects); running otherwise.
+- health: GET details (`states.health_of`). catalog: GET /schemas; a 404
+  `NotFound_SchemaConfig` (no schema captured yet: Fivetran captures it with the
+  first passing setup tests or sync) gives a catalog without tables.
 - pause / resume: PATCH paused true / false. delete: DELETE (404 -> False when
   missing_ok).
 - connection_url: `https://fivetran.com/dashboard/connections/{id}` (the form
@@ -59,18 +62,23 @@ from conn_shared.backends.fivetran.settings import DEFAULT_UI_BASE_URL, Fivetran
 from conn_shared.backends.fivetran.spec import FivetranConnectionSpec
 from conn_shared.backends.fivetran.states import (
     connection_info,
+    enabled_tables,
+    health_of,
     readiness_of,
     sync_marker,
     sync_outcome_of,
+    with_columns,
 )
 from conn_shared.backends.wire import delete_if_present
 from conn_shared.calls import NOW, Call, Flow
 from conn_shared.create_once import create_once
-from conn_shared.errors import ConnectionPausedError, IdentityConflictError
+from conn_shared.errors import ConnectionPausedError, IdentityConflictError, NotFoundError
 from conn_shared.http import ErrorMapper
 from conn_shared.pagination import find_in_pages
 from conn_shared.redaction import REDACTED
 from conn_shared.states import (
+    ConnectionCatalog,
+    ConnectionHealth,
     ConnectionInfo,
     Readiness,
     Step,
@@ -78,10 +86,14 @@ from conn_shared.states import (
     SyncKind,
     SyncOutcome,
     SyncState,
+    TableInfo,
     TableRef,
 )
 
 __all__ = ["FivetranBackend"]
+
+#: The code of the 404 Fivetran answers for a connection whose schema is not captured yet.
+NO_SCHEMA_CONFIG = "NotFound_SchemaConfig"
 
 
 class FivetranBackend(
@@ -238,6 +250,38 @@ class FivetranBackend(
         """Read the connection once and map its setup state onto `Readiness`."""
         connection = yield self.connection_details(connection_id)
         return readiness_of(connection)
+
+    def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
+        """GET details: readiness, `paused`, `succeeded_at` and `failed_at`."""
+        connection = yield self.connection_details(connection_id)
+        return health_of(connection)
+
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """GET /schemas: the enabled tables; none yet while the schema is not captured.
+
+        With `columns`, a table the tree lists without columns costs one more GET
+        (.../tables/{table}/columns); without, its columns stay empty.
+        A 404 NotFound_SchemaConfig gives a catalog without tables.
+        """
+        try:
+            config = yield self.connection_schemas(connection_id)
+        except NotFoundError as exc:
+            if exc.code != NO_SCHEMA_CONFIG:
+                raise
+            return ConnectionCatalog(
+                backend=BACKEND,
+                connection_id=connection_id,
+                reason="no schema config yet: Fivetran captures it when the setup tests "
+                "first pass or the first sync runs",
+            )
+        tables: list[TableInfo] = []
+        for schema, table, listed in enabled_tables(config):
+            if listed.columns or not columns:
+                tables.append(listed)
+            else:
+                read = yield self.table_columns(connection_id, schema, table)
+                tables.append(with_columns(listed, read))
+        return ConnectionCatalog(backend=BACKEND, connection_id=connection_id, tables=tuple(tables))
 
     # --- syncs -----------------------------------------------------------------------
 

@@ -27,12 +27,18 @@ asked for. The same holds for a sync that was already running when we asked
 (`force=False` attaches to it): its data is as fresh as its start, and
 `force=True` is the choice when that is not enough.
 
+Health (one GET of the connection): readiness as above, `paused`, and the
+last sync times `succeeded_at` / `failed_at`. Catalog (GET .../schemas, then
+GET .../columns for each table the tree lists without columns): the enabled
+schemas' enabled tables and their enabled columns, under their names in the
+destination; Fivetran reports no column types and no row counts.
+
 A failed resync is reported at once even while `is_historical_sync` is still
 true: Fivetran keeps the flag set until a historical sync succeeds, so waiting
 for it to clear would turn every failure into a timeout.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,12 +46,17 @@ from pydantic import TypeAdapter
 
 from conn_shared.backends.fivetran.models import (
     BACKEND,
+    ColumnConfig,
+    ColumnsConfig,
     Connection,
     FivetranSyncState,
     SetupState,
+    StandardConfig,
 )
 from conn_shared.redaction import scrub_values
 from conn_shared.states import (
+    ColumnInfo,
+    ConnectionHealth,
     ConnectionInfo,
     Readiness,
     ReadinessState,
@@ -53,9 +64,18 @@ from conn_shared.states import (
     SyncKind,
     SyncOutcome,
     SyncState,
+    TableInfo,
 )
 
-__all__ = ["connection_info", "readiness_of", "sync_marker", "sync_outcome_of"]
+__all__ = [
+    "connection_info",
+    "enabled_tables",
+    "health_of",
+    "readiness_of",
+    "sync_marker",
+    "sync_outcome_of",
+    "with_columns",
+]
 
 _TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(datetime)
 
@@ -173,3 +193,48 @@ def sync_outcome_of(handle: SyncHandle, connection: Connection) -> SyncOutcome:
         finished_at=finished_at,
         raw=connection.redacted(),
     )
+
+
+def health_of(connection: Connection) -> ConnectionHealth:
+    """Readiness, pause and the last sync times of one connection read."""
+    return ConnectionHealth.of(
+        readiness_of(connection),
+        name=connection.schema_name,
+        paused=connection.paused,
+        last_synced_at=_aware(connection.succeeded_at),
+        last_failed_at=_aware(connection.failed_at),
+    )
+
+
+def _columns(columns: Mapping[str, ColumnConfig]) -> tuple[ColumnInfo, ...]:
+    return tuple(
+        ColumnInfo(name=col.name_in_destination or key, primary_key=col.is_primary_key)
+        for key, col in columns.items()
+        if col.enabled
+    )
+
+
+def enabled_tables(config: StandardConfig) -> list[tuple[str, str, TableInfo]]:
+    """(source schema, source table, the table in the destination) of each enabled table.
+
+    The columns come from the tree; a tree that lists none leaves them empty
+    (Fivetran lists a table's columns only once they were configured).
+    """
+    found = []
+    for schema_key, schema in config.schemas.items():
+        if not schema.enabled:
+            continue
+        for table_key, table in schema.tables.items():
+            if table.enabled:
+                info = TableInfo(
+                    schema_name=schema.name_in_destination or schema_key,
+                    table=table.name_in_destination or table_key,
+                    columns=_columns(table.columns),
+                )
+                found.append((schema_key, table_key, info))
+    return found
+
+
+def with_columns(table: TableInfo, columns: ColumnsConfig) -> TableInfo:
+    """`table` with the enabled columns of a GET .../columns answer."""
+    return table.model_copy(update={"columns": _columns(columns.columns)})

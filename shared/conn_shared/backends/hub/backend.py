@@ -35,6 +35,9 @@ Lifecycle mapping
 - pause: POST /disable; resume: POST /reactivate; ConnectionInfo.paused is
   status == "disabled".
 - delete: DELETE; a 404 returns False when missing_ok.
+- health: GET the connection (`states.health_of`). catalog: GET schema/tables,
+  then GET schema/columns per table; a provider without schema browsing (400)
+  or a disabled connection (409) gives a catalog without tables, saying why.
 - sync: not supported: the hub has no sync, resync or sync-status endpoint, so
   SYNC, RESYNC, RESYNC_TABLES and SYNC_OUTCOME are absent from capabilities.
 - connection_url: `{base}/connections/{id}` (the hub's own server, without
@@ -48,21 +51,34 @@ import httpx
 
 from conn_shared.backends.base import BaseBackend
 from conn_shared.backends.ensure import Drift, plan_value
-from conn_shared.backends.hub.browse import HubBrowseCalls
+from conn_shared.backends.hub.browse import ColumnList, HubBrowseCalls, TableList
 from conn_shared.backends.hub.calls import HubCalls
 from conn_shared.backends.hub.errors import map_hub_error
 from conn_shared.backends.hub.models import BACKEND, EditSettings, HubConnection
 from conn_shared.backends.hub.settings import HubSettings, api_root, site_root
 from conn_shared.backends.hub.spec import HubConnectionSpec
-from conn_shared.backends.hub.states import connection_info, readiness_of
+from conn_shared.backends.hub.states import connection_info, health_of, readiness_of, table_info
 from conn_shared.backends.wire import BearerAuth, delete_if_present
 from conn_shared.calls import Call, Flow
 from conn_shared.create_once import create_once
-from conn_shared.errors import IdentityConflictError, LifecycleError, NotFoundError
+from conn_shared.errors import (
+    ConflictError,
+    IdentityConflictError,
+    InvalidRequestError,
+    LifecycleError,
+    NotFoundError,
+)
 from conn_shared.http import ErrorMapper
 from conn_shared.pagination import find_in_pages
 from conn_shared.redaction import REDACTED
-from conn_shared.states import ConnectionInfo, Readiness, Step
+from conn_shared.states import (
+    ConnectionCatalog,
+    ConnectionHealth,
+    ConnectionInfo,
+    Readiness,
+    Step,
+    TableInfo,
+)
 
 __all__ = ["HubBackend"]
 
@@ -232,6 +248,30 @@ class HubBackend(
         """GET the connection and map its status."""
         connection: HubConnection = yield self.get_connection(connection_id)
         return readiness_of(connection)
+
+    def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
+        """GET the connection: readiness and whether it is disabled."""
+        connection: HubConnection = yield self.get_connection(connection_id)
+        return health_of(connection)
+
+    def catalog_flow(self, connection_id: str, *, columns: bool = True) -> Flow[ConnectionCatalog]:
+        """GET schema/tables, then, with `columns`, each table's columns (one GET each)."""
+        try:
+            listed: TableList = yield self.list_tables(connection_id)
+        except (InvalidRequestError, ConflictError) as exc:
+            # 400: the provider has no schema browsing; 409: the connection is disabled.
+            return ConnectionCatalog(
+                backend=BACKEND, connection_id=connection_id, reason=exc.message
+            )
+        tables: list[TableInfo] = []
+        for table in listed.tables:
+            found: ColumnList = ColumnList()
+            if columns:
+                found = yield self.list_columns(
+                    connection_id, schema=table.schema_name, table=table.table
+                )
+            tables.append(table_info(table, found.columns))
+        return ConnectionCatalog(backend=BACKEND, connection_id=connection_id, tables=tuple(tables))
 
     def pause_flow(self, connection_id: str) -> Flow[ConnectionInfo]:
         """POST /disable."""

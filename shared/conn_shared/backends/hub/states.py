@@ -7,6 +7,8 @@
                 says to wait for a reactivation);
                 any other status -> pending, its name in the reason.
     info        `paused` is true while the hub has the connection disabled.
+    health      readiness and `paused` as above; no sync times (the hub has no syncs).
+    catalog     the schema tables the connection exposes, with their columns.
 
 The hub has no syncs, so there is no sync-outcome mapping.
 """
@@ -14,11 +16,19 @@ The hub has no syncs, so there is no sync-outcome mapping.
 from collections.abc import Sequence
 from typing import Any
 
+from conn_shared.backends.hub.browse import SchemaColumn, SchemaTable
 from conn_shared.backends.hub.models import BACKEND, ConnectionStatus, HubConnection
 from conn_shared.redaction import redact, scrub_values
-from conn_shared.states import ConnectionInfo, Readiness, ReadinessState
+from conn_shared.states import (
+    ColumnInfo,
+    ConnectionHealth,
+    ConnectionInfo,
+    Readiness,
+    ReadinessState,
+    TableInfo,
+)
 
-__all__ = ["connection_info", "readiness_of"]
+__all__ = ["connection_info", "health_of", "readiness_of", "table_info"]
 
 
 def _raw(connection: HubConnection) -> dict[str, Any]:
@@ -67,4 +77,24 @@ def connection_info(connection: HubConnection, *, hide: Sequence[str] = ()) -> C
         name=connection.name,
         paused=connection.status == ConnectionStatus.DISABLED,
         raw=scrub_values(_raw(connection), hide),
+    )
+
+
+def health_of(connection: HubConnection) -> ConnectionHealth:
+    """Readiness and `paused` (disabled) of one connection read; the hub has no syncs."""
+    return ConnectionHealth.of(
+        readiness_of(connection),
+        name=connection.name,
+        paused=connection.status == ConnectionStatus.DISABLED,
+    )
+
+
+def table_info(table: SchemaTable, columns: Sequence[SchemaColumn]) -> TableInfo:
+    """One schema table and its columns in the shared words."""
+    return TableInfo(
+        schema_name=table.schema_name,
+        table=table.table,
+        columns=tuple(
+            ColumnInfo(name=c.name, data_type=c.dataType, primary_key=c.primaryKey) for c in columns
+        ),
     )

@@ -1,0 +1,1 @@
+"""Dagster components of the integration (see `dagster_conn.components.connections`)."""

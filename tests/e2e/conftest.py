@@ -1,0 +1,68 @@
+"""End-to-end tests: real deployments of Airflow and Dagster, started by the tests.
+
+Every test below this folder is marked `e2e` here (so none can forget it), and the
+default `pytest` run deselects that marker (`-m "not e2e"` in pyproject's addopts):
+`make test` stays fast, `make e2e` runs `pytest -m e2e tests/e2e`.
+
+A SIGTERM or SIGHUP (e.g. from `timeout`) becomes a KeyboardInterrupt, so pytest
+tears fixtures down and every deployment stops its processes; whatever still carries
+this run's marker at the end of the session is killed by pid, and the session fails.
+"""
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from conn_shared.sim.pytest_plugin import conn_sim, conn_sim_server
+from tests.e2e.harness.processes import RUN_ENV, kill_marked, run_id
+
+__all__ = ["conn_sim", "conn_sim_server"]
+
+E2E_ROOT = Path(__file__).parent
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+_RAN = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signals_interrupt() -> Iterator[None]:
+    """While e2e tests run, SIGTERM and SIGHUP raise KeyboardInterrupt (fixtures tear down)."""
+    global _RAN  # noqa: PLW0603 (read by the session-finish hook, which has no fixtures)
+    _RAN = True
+    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `e2e`, before `-m` selects."""
+    for item in items:
+        if E2E_ROOT in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After every fixture is torn down: kill any process of this run still alive; fail."""
+    if not _RAN:
+        return
+    killed = kill_marked(RUN_ENV, run_id())
+    if killed:
+        session.shouldfail = f"processes {killed} outlived their deployment and were killed"
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def conn_sim_options() -> dict[str, Any]:
+    """Every vendor, on a real-time clock (the deployments poll it in real time)."""
+    return {}

@@ -9,6 +9,7 @@ tears fixtures down and every deployment stops its processes; whatever still car
 this run's marker at the end of the session is killed by pid, and the session fails.
 """
 
+import secrets
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +18,23 @@ from typing import Any
 
 import pytest
 
+from conn_shared.sim.credentials import SimCredentials
 from conn_shared.sim.pytest_plugin import conn_sim, conn_sim_server
-from tests.e2e.harness.processes import RUN_ENV, kill_marked, run_id
+from tests.e2e.harness.processes import kill_all, run_id, run_leftovers
 
-__all__ = ["conn_sim", "conn_sim_server"]
+__all__ = ["PLANTED", "conn_sim", "conn_sim_server"]
 
 E2E_ROOT = Path(__file__).parent
+
+_TAG = secrets.token_hex(6)
+#: The session simulator accepts only these, so a test that succeeds against it really
+#: sent them; being unique, they can be searched for in every log file afterwards.
+PLANTED = SimCredentials(
+    fivetran_api_key=f"e2e-fivetran-key-{_TAG}",
+    fivetran_api_secret=f"e2e-planted-fivetran-secret-{_TAG}",
+    faraday_api_key=f"e2e-planted-faraday-key-{_TAG}",
+    hub_token=f"e2e-planted-hub-token-{_TAG}",
+)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -56,7 +68,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """After every fixture is torn down: kill any process of this run still alive; fail."""
     if not _RAN:
         return
-    killed = kill_marked(RUN_ENV, run_id())
+    killed = kill_all(lambda: run_leftovers(run_id()))
     if killed:
         session.shouldfail = f"processes {killed} outlived their deployment and were killed"
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -64,5 +76,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def conn_sim_options() -> dict[str, Any]:
-    """Every vendor, on a real-time clock (the deployments poll it in real time)."""
-    return {}
+    """Every vendor, on a real-time clock, accepting the `PLANTED` credentials."""
+    return {"credentials": PLANTED}
+
+
+@pytest.fixture(scope="session")
+def planted_secrets() -> tuple[str, ...]:
+    """The secret parts of `PLANTED`: none may appear in any log file."""
+    return (PLANTED.fivetran_api_secret, PLANTED.faraday_api_key, PLANTED.hub_token)

@@ -6,6 +6,7 @@ These start plain Python children (no Airflow), so they run in seconds.
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -24,13 +25,27 @@ from tests.e2e.harness.processes import (
     marked_processes,
 )
 
-# A child that starts a grandchild in a session of its own (as Airflow's task runner
-# leaves its parent's process group), prints the grandchild's pid, then sleeps.
-PARENT_OF_ESCAPEE = textwrap.dedent(
+# A child that starts a grandchild in a session of its own, prints the grandchild's pid,
+# then sleeps: the session no longer finds the grandchild, the environment markers do.
+PARENT_OF_SESSION_LEAVER = textwrap.dedent(
     """
     import subprocess, sys, time
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
                              start_new_session=True)
+    print(child.pid, flush=True)
+    time.sleep(600)
+    """
+)
+# What Airflow's task runner does: a process group of its own (not a session) and a
+# process title, which wipes what /proc/<pid>/environ shows: only the session finds it.
+PARENT_OF_RETITLED = textwrap.dedent(
+    """
+    import subprocess, sys, time
+    code = (
+        "import os, time, setproctitle; os.setpgid(0, 0); "
+        "setproctitle.setproctitle('airflow worker -- retitled'); time.sleep(600)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
     print(child.pid, flush=True)
     time.sleep(600)
     """
@@ -75,17 +90,37 @@ def _wait_for_line(path: Path, alive: Callable[[], bool], timeout: float = 60.0)
     raise TimeoutError(f"nothing printed to {path}")
 
 
+def _wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def procs(tmp_path: Path) -> ProcessSet:
     return ProcessSet(log_dir=tmp_path, env=dict(os.environ))
 
 
-def test_stop_kills_grandchildren_that_left_the_process_group(procs: ProcessSet) -> None:
-    parent = procs.start("parent", _python(PARENT_OF_ESCAPEE))
+@pytest.mark.parametrize(
+    ("script", "found_by_marker"),
+    [
+        pytest.param(PARENT_OF_SESSION_LEAVER, True, id="new-session"),
+        pytest.param(PARENT_OF_RETITLED, False, id="new-group-and-title"),
+    ],
+)
+def test_stop_kills_grandchildren_that_left_the_process_group(
+    procs: ProcessSet, script: str, found_by_marker: bool
+) -> None:
+    parent = procs.start("parent", _python(script))
     grandchild_pid = int(_wait_for_line(parent.log_path, parent.alive))
     grandchild = psutil.Process(grandchild_pid)
-    assert os.getpgid(grandchild_pid) != parent.pid  # it really left the group
+    _wait_until(lambda: os.getpgid(grandchild_pid) == grandchild_pid)  # it left the group
+    if not found_by_marker:
+        _wait_until(lambda: OWNER_ENV not in grandchild.environ())
+
     assert {p.pid for p in procs.leftovers()} == {parent.pid, grandchild_pid}
+    assert (grandchild in marked_processes(OWNER_ENV, procs.owner)) is found_by_marker
 
     codes = procs.stop(grace=30)
 
@@ -118,29 +153,19 @@ def test_stop_of_one_set_leaves_another_alone(tmp_path: Path) -> None:
     assert second.leftovers() == []
 
 
-def test_stop_of_named_components_keeps_the_others(procs: ProcessSet) -> None:
-    procs.start("keep", _python("import time; time.sleep(600)"))
-    procs.start("drop", _python("import time; time.sleep(600)"))
-
-    assert procs.stop(grace=30, names=["drop"]) == {"drop": -15}
-    assert list(procs.processes) == ["keep"]
-    assert procs.processes["keep"].alive()
-    procs.stop(grace=30)
-    assert procs.leftovers() == []
-
-
 def test_run_reports_a_failing_command_with_its_output(procs: ProcessSet) -> None:
     with pytest.raises(RuntimeError, match=r"(?s)migrate exited 3.*boom"):
         procs.run("migrate", _python("print('boom'); raise SystemExit(3)"), timeout=60)
 
 
-def test_sweep_kills_an_orphaned_run_and_says_so(tmp_path: Path) -> None:
+def test_sweep_kills_an_orphaned_run_and_says_so() -> None:
     """What `make e2e` does after a pytest that was killed before its fixtures could stop."""
     run = f"e2e-sweeptest-{uuid.uuid4().hex[:8]}"
-    orphaned = ProcessSet(log_dir=tmp_path, env=dict(os.environ), run_tag=run)
-    victim = orphaned.start("orphan", _python("import time; time.sleep(600)"))
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"conn-e2e-{run}-airflow-x"
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(prefix=f"conn-e2e-{run}-airflow-"))
+    orphaned = ProcessSet(log_dir=folder, env=dict(os.environ), run_tag=run)
+    plain = orphaned.start("plain", _python("import time; time.sleep(600)"))
+    parent = orphaned.start("parent", _python(PARENT_OF_RETITLED))
+    retitled = int(_wait_for_line(parent.log_path, parent.alive))
 
     result = subprocess.run(
         [sys.executable, "-m", "tests.e2e.harness.sweep"],
@@ -153,8 +178,10 @@ def test_sweep_kills_an_orphaned_run_and_says_so(tmp_path: Path) -> None:
     )
 
     assert result.returncode == 1, result.stderr
-    assert f"killed 1 leftover processes of run {run}: [{victim.pid}]" in result.stdout
-    assert victim.popen.wait(timeout=30) == -9
+    assert f"killed 3 leftover processes of run {run}" in result.stdout
+    for pid in (plain.pid, parent.pid, retitled):
+        assert str(pid) in result.stdout
+    assert plain.popen.wait(timeout=30) == -9
     assert not folder.exists()
 
 

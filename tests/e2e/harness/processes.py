@@ -1,7 +1,7 @@
 """Processes the end-to-end harness starts, and how it makes sure none outlive it.
 
-Every process is started in a session of its own (so its process group id is its
-pid) and with two marker variables in its environment:
+Every component is started in a session of its own (its session and process group
+ids are its pid), with two marker variables in its environment:
 
 - `CONN_E2E_RUN`: one value per harness run (`make e2e` passes it in as
   `CONN_E2E_RUN_ID`, so `python -m tests.e2e.harness.sweep` can clean up after a
@@ -9,12 +9,18 @@ pid) and with two marker variables in its environment:
 - `CONN_E2E_OWNER`: one value per deployment, so stopping one deployment never
   touches another's processes.
 
-Descendants inherit the environment even when they leave the process group (Airflow
-puts each task runner into a group of its own with `setpgid`), so the markers find
-every process a deployment started, by pid, even after it was re-parented to init.
+Two ways find every descendant, by pid, even after it was re-parented to init:
+- the session: Airflow's task runners leave their parent's process group
+  (`setpgid`) but not its session, so a process in the session of a component
+  belongs to it; the session ids are also written to `<log_dir>/sessions`, for the
+  sweep;
+- the markers: a process that starts a session of its own still inherits them.
+  They are not enough alone: `setproctitle`, which Airflow calls in every worker and
+  task runner, overwrites the memory `/proc/<pid>/environ` is read from.
+(A process that did both, a new session and a new title, would escape; Airflow's don't.)
 
 `ProcessSet.stop` sends SIGTERM to each component, waits, sends SIGKILL to what is
-left (components, their process groups and every process carrying the owner marker)
+left (components, their process groups and every process found the two ways above)
 and reaps. `ResourceSampler` records the peak RSS and CPU seconds of a process tree.
 """
 
@@ -22,10 +28,11 @@ import contextlib
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +46,12 @@ __all__ = [
     "ProcessSet",
     "ResourceSampler",
     "Usage",
-    "kill_marked",
+    "kill_all",
     "marked_processes",
+    "run_folders",
     "run_id",
+    "run_leftovers",
+    "session_members",
 ]
 
 #: The marker every started process carries: one value per harness run.
@@ -51,6 +61,8 @@ OWNER_ENV = "CONN_E2E_OWNER"
 #: Where `make e2e` passes its run id to pytest (a different name than `RUN_ENV`, so
 #: the sweep never finds pytest, make or itself).
 RUN_ID_ENV = "CONN_E2E_RUN_ID"
+#: The file in a process set's log folder that lists its sessions ("<sid> <start time>").
+SESSIONS_FILE = "sessions"
 
 _RUN_ID = os.environ.get(RUN_ID_ENV) or f"e2e-{uuid.uuid4().hex[:12]}"
 
@@ -60,37 +72,54 @@ def run_id() -> str:
     return _RUN_ID
 
 
-def marked_processes(name: str, value: str) -> list[psutil.Process]:
-    """Live processes whose environment has `name=value` (zombies and this process excluded).
-
-    Reads `/proc/<pid>/environ`, which needs the same user (or root); processes that
-    vanish or deny access while being read are left out.
-    """
+def _live(match: Callable[[psutil.Process], bool]) -> list[psutil.Process]:
     found: list[psutil.Process] = []
     me = os.getpid()
     for proc in psutil.process_iter():
         if proc.pid == me:
             continue
         try:
-            if proc.status() == psutil.STATUS_ZOMBIE:
-                continue
-            if proc.environ().get(name) == value:
+            if proc.status() != psutil.STATUS_ZOMBIE and match(proc):
                 found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
             continue
     return found
 
 
-def kill_marked(name: str, value: str, *, bound: float = 15.0) -> list[int]:
-    """SIGKILL every process with `name=value` in its environment, until none is left.
+def marked_processes(name: str, value: str) -> list[psutil.Process]:
+    """Live processes whose environment has `name=value` (zombies and this process excluded).
 
-    Returns the pids that were killed. Raises `RuntimeError` if processes are still
-    alive after `bound` seconds (e.g. stuck in uninterruptible sleep).
+    Reads `/proc/<pid>/environ`, which needs the same user (or root); processes that
+    vanish or deny access while being read are left out.
+    """
+    return _live(lambda proc: proc.environ().get(name) == value)
+
+
+def session_members(sessions: Mapping[int, float]) -> list[psutil.Process]:
+    """Live processes in one of `sessions` (session id -> its leader's start time, epoch s).
+
+    A process that started before the leader is not a member: its session id is a
+    reused pid.
+    """
+    if not sessions:
+        return []
+    return _live(
+        lambda proc: (
+            (sid := os.getsid(proc.pid)) in sessions and proc.create_time() >= sessions[sid] - 1.0
+        )
+    )
+
+
+def kill_all(find: Callable[[], list[psutil.Process]], *, bound: float = 15.0) -> list[int]:
+    """SIGKILL every process `find()` returns, until it returns none; the pids killed.
+
+    Raises `RuntimeError` if processes are still alive after `bound` seconds (e.g.
+    stuck in uninterruptible sleep).
     """
     killed: list[int] = []
     deadline = time.monotonic() + bound
     while True:
-        procs = marked_processes(name, value)
+        procs = find()
         if not procs:
             return killed
         if time.monotonic() > deadline:
@@ -100,6 +129,28 @@ def kill_marked(name: str, value: str, *, bound: float = 15.0) -> list[int]:
                 proc.kill()
                 killed.append(proc.pid)
         psutil.wait_procs(procs, timeout=2.0)
+
+
+def run_folders(run: str) -> list[Path]:
+    """The temporary folders deployments of `run` made (and have not removed yet)."""
+    return sorted(Path(tempfile.gettempdir()).glob(f"conn-e2e-{run}-*"))
+
+
+def _read_sessions(folders: Iterable[Path]) -> dict[int, float]:
+    sessions: dict[int, float] = {}
+    for folder in folders:
+        for path in folder.rglob(SESSIONS_FILE):
+            for line in path.read_text().splitlines():
+                sid, _, started = line.partition(" ")
+                sessions[int(sid)] = float(started)
+    return sessions
+
+
+def run_leftovers(run: str) -> list[psutil.Process]:
+    """Live processes of a harness run: marked with it, or in a session its folders list."""
+    found = {p.pid: p for p in marked_processes(RUN_ENV, run)}
+    found.update({p.pid: p for p in session_members(_read_sessions(run_folders(run)))})
+    return list(found.values())
 
 
 @dataclass
@@ -119,14 +170,6 @@ class ManagedProcess:
         """True while the process has not exited."""
         return self.popen.poll() is None
 
-    def tree(self) -> list[psutil.Process]:
-        """The process and its live descendants (empty once it exited)."""
-        try:
-            root = psutil.Process(self.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-
     def log_tail(self, lines: int = 40) -> str:
         """The last `lines` lines of the component's log file."""
         try:
@@ -141,8 +184,9 @@ class ProcessSet:
     """Processes started for one deployment, stopped together.
 
     `env` is the full environment given to every process (the markers are added);
-    `log_dir` receives one `<name>.log` per process (stdout and stderr together);
-    `owner` and `run_tag` are the marker values (defaults: a fresh owner, this run).
+    `log_dir` receives one `<name>.log` per process (stdout and stderr together) and
+    the `sessions` file; `owner` and `run_tag` are the marker values (defaults: a
+    fresh owner, this run).
     """
 
     log_dir: Path
@@ -150,6 +194,7 @@ class ProcessSet:
     owner: str = field(default_factory=lambda: f"owner-{uuid.uuid4().hex[:12]}")
     run_tag: str = field(default_factory=run_id)
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    sessions: dict[int, float] = field(default_factory=dict)
 
     def marked_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """`env` plus `extra` plus the run and owner markers."""
@@ -157,6 +202,31 @@ class ProcessSet:
         env[RUN_ENV] = self.run_tag
         env[OWNER_ENV] = self.owner
         return env
+
+    def _spawn(
+        self,
+        name: str,
+        argv: Sequence[str],
+        cwd: Path | None,
+        extra_env: Mapping[str, str] | None,
+    ) -> ManagedProcess:
+        log_path = self.log_dir / f"{name}.log"
+        started = time.time()
+        with log_path.open("ab") as log:
+            popen = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=self.marked_env(extra_env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        # Recorded before anything else can run in the session, so nothing escapes.
+        self.sessions[popen.pid] = started
+        with (self.log_dir / SESSIONS_FILE).open("a") as sessions:
+            sessions.write(f"{popen.pid} {started}\n")
+        return ManagedProcess(name, popen, log_path)
 
     def run(
         self,
@@ -170,30 +240,20 @@ class ProcessSet:
         """Run `argv` to completion (e.g. `airflow db migrate`), logging to `<name>.log`.
 
         Raises `RuntimeError` with the log's tail if it fails or outlives `timeout`
-        seconds (then its process group is killed).
+        seconds (then its session is killed).
         """
-        log_path = self.log_dir / f"{name}.log"
-        with log_path.open("ab") as log:
-            popen = subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=self.marked_env(extra_env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                rc = popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(popen.pid, signal.SIGKILL)
-                popen.wait()
-                rc = None
+        proc = self._spawn(name, argv, cwd, extra_env)
+        try:
+            rc: int | None = proc.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+        kill_all(lambda: session_members({proc.pid: self.sessions[proc.pid]}))
+        proc.popen.wait()
         if rc != 0:
-            tail = ManagedProcess(name, popen, log_path).log_tail()
             outcome = f"exited {rc}" if rc is not None else f"ran over {timeout} s"
-            raise RuntimeError(f"{name} {outcome}; last lines of {log_path}:\n{tail}")
+            raise RuntimeError(
+                f"{name} {outcome}; last lines of {proc.log_path}:\n{proc.log_tail()}"
+            )
 
     def start(
         self,
@@ -206,18 +266,7 @@ class ProcessSet:
         """Start `argv` in a new session with output to `<name>.log`; keep its pid."""
         if name in self.processes:
             raise ValueError(f"a process named {name!r} was already started")
-        log_path = self.log_dir / f"{name}.log"
-        with log_path.open("ab") as log:
-            popen = subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=self.marked_env(extra_env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        proc = ManagedProcess(name, popen, log_path)
+        proc = self._spawn(name, argv, cwd, extra_env)
         self.processes[name] = proc
         return proc
 
@@ -226,40 +275,32 @@ class ProcessSet:
         return [p for p in self.processes.values() if not p.alive()]
 
     def leftovers(self) -> list[psutil.Process]:
-        """Live processes carrying this set's owner marker."""
-        return marked_processes(OWNER_ENV, self.owner)
+        """Live processes of this set: in one of its sessions, or carrying its owner marker."""
+        found = {p.pid: p for p in session_members(self.sessions)}
+        found.update({p.pid: p for p in marked_processes(OWNER_ENV, self.owner)})
+        return list(found.values())
 
-    def stop(self, *, grace: float = 30.0, names: Iterable[str] | None = None) -> dict[str, int]:
-        """SIGTERM each component (all, or `names`), wait up to `grace` s, SIGKILL the rest.
+    def stop(self, *, grace: float = 30.0) -> dict[str, int]:
+        """SIGTERM each component, wait up to `grace` s, then SIGKILL every leftover.
 
-        Without `names`, every process with the owner marker is killed at the end too,
-        so no grandchild survives. Returns each stopped component's exit code
-        (negative: the signal that ended it).
+        Returns each component's exit code (negative: the signal that ended it).
         """
-        chosen = (
-            [self.processes[n] for n in names] if names is not None else [*self.processes.values()]
-        )
-        for proc in chosen:
+        for proc in self.processes.values():
             if proc.alive():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        for proc in chosen:
+        for proc in self.processes.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
-        for proc in chosen:
-            # The group goes too: children that stayed in it, even if the leader has exited.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.popen.wait()
-        if names is None:
-            kill_marked(OWNER_ENV, self.owner)
         codes: dict[str, int] = {}
-        for proc in chosen:
-            code = proc.popen.returncode
-            codes[proc.name] = code if code is not None else 0
-            if names is not None:
-                del self.processes[proc.name]
+        for name, proc in self.processes.items():
+            # Popen reaps its own children, so it keeps their exit codes.
+            if proc.alive():
+                with contextlib.suppress(ProcessLookupError):
+                    proc.popen.kill()
+            codes[name] = proc.popen.wait()
+        kill_all(self.leftovers)
         return codes
 
 

@@ -3,18 +3,17 @@
 `make e2e` runs it after pytest, with the same `CONN_E2E_RUN_ID`. Normally there is
 nothing to do: every deployment stops its own processes. When pytest itself was
 killed (a `timeout` that ran out, SIGKILL), its deployments' processes are still
-running, re-parented to init; they carry `CONN_E2E_RUN=<run id>` in their
-environment, so this finds and kills them by pid, and removes the run's temporary
-folders. Exits 1 when it had to kill anything (a leak is a failure), else 0.
+running, re-parented to init. They carry `CONN_E2E_RUN=<run id>` in their
+environment or sit in a session listed in the run's temporary folders (see
+`processes`), so this finds and kills them by pid, then removes those folders.
+Exits 1 when it had to kill anything (a leak is a failure), else 0.
 """
 
 import os
 import shutil
 import sys
-import tempfile
-from pathlib import Path
 
-from tests.e2e.harness.processes import RUN_ENV, RUN_ID_ENV, kill_marked, run_id
+from tests.e2e.harness.processes import RUN_ID_ENV, kill_all, run_folders, run_id, run_leftovers
 
 
 def main() -> int:
@@ -23,8 +22,8 @@ def main() -> int:
         print(f"sweep: {RUN_ID_ENV} is not set, so there is no run to sweep", file=sys.stderr)
         return 2
     run = run_id()
-    killed = kill_marked(RUN_ENV, run)
-    folders = sorted(Path(tempfile.gettempdir()).glob(f"conn-e2e-{run}-*"))
+    killed = kill_all(lambda: run_leftovers(run))
+    folders = run_folders(run)
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     if killed:

@@ -55,12 +55,19 @@ def _signals_interrupt() -> Iterator[None]:
         signal.signal(signum, handler)
 
 
+#: Per-test bound (seconds) for pytest-timeout: a module's first test also starts its
+#: deployment (db migrate, four components, health), which takes minutes on a busy
+#: 2-core machine; `make e2e` bounds the whole run as well.
+E2E_TEST_TIMEOUT = 900
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this folder `e2e`, before `-m` selects."""
+    """Mark every test in this folder `e2e` (before `-m` selects) and give it a longer bound."""
     for item in items:
         if E2E_ROOT in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.timeout(E2E_TEST_TIMEOUT))
 
 
 @pytest.hookimpl(trylast=True)

@@ -15,9 +15,11 @@ run's start and returned at once when the first worker started after its target.
 import os
 import signal
 import struct
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -47,9 +49,11 @@ import httpx
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
-from airflow.sdk import DAG, BaseHook
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG, Asset, BaseHook
 
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=1)}
+SMOKE_ASSET = Asset("e2e-smoke://done")
 IN_TEN_SECONDS = "{{ (macros.datetime.utcnow() + macros.timedelta(seconds=10)).isoformat() }}"
 
 
@@ -78,14 +82,20 @@ with DAG("e2e_smoke", schedule=None, default_args=RETRIES):
             task_id="wait",
             target_time=IN_TEN_SECONDS,
         )
-        >> BashOperator(task_id="done", bash_command="echo done-{{ run_id }}")
+        >> BashOperator(
+            task_id="done", bash_command="echo done-{{ run_id }}", outlets=[SMOKE_ASSET]
+        )
     )
+
+with DAG("e2e_downstream", schedule=[SMOKE_ASSET]):
+    EmptyOperator(task_id="noticed")
 
 for dag_id in ("e2e_kill_runner", "e2e_lost_worker"):
     with DAG(dag_id, schedule=None, default_args={**RETRIES, "retries": 1}):
         PythonOperator(task_id="victim", python_callable=victim)
 """
-DAG_IDS = ("e2e_smoke", "e2e_kill_runner", "e2e_lost_worker")
+T = TypeVar("T")
+DAG_IDS = ("e2e_smoke", "e2e_downstream", "e2e_kill_runner", "e2e_lost_worker")
 HEARTBEAT_TIMEOUT = 20
 
 
@@ -146,6 +156,7 @@ def test_components_run_as_separate_healthy_processes(airflow: AirflowDeployment
         "dag_processor": "healthy",
     }
     assert airflow.api.version()["version"].startswith("3.")
+    assert set(DAG_IDS) <= set(airflow.api.dag_ids())
 
 
 def test_run_succeeds_with_the_sensor_deferred_to_the_triggerer(
@@ -173,6 +184,8 @@ def test_xcom_and_task_state_store_read_back_over_rest(
     }
     assert api.state_store("e2e_smoke", run_id, "call_sim") == {"marker": "stored-by-call-sim"}
     assert api.extra_links("e2e_smoke", run_id, "call_sim") == {}
+    try_number = smoke_run.watch.tries[("call_sim", -1)]
+    assert "e2e-visible-marker" in api.task_log("e2e_smoke", run_id, "call_sim", try_number)
     with pytest.raises(KeyError, match="no XCom 'absent'"):
         api.xcom_value("e2e_smoke", run_id, "call_sim", "absent")
 
@@ -229,6 +242,8 @@ def test_a_killed_task_runner_is_reported_by_its_supervisor_and_retried(
     assert run["state"] == "success", watch.summary()
     assert "up_for_retry" in watch.states("victim")
     assert watch.tries[("victim", -1)] == 2
+    tries = airflow.api.tries("e2e_kill_runner", run_id, "victim")
+    assert [(t["try_number"], t["state"]) for t in tries][-1] == (2, "success")
     assert airflow.api.xcom_value("e2e_kill_runner", run_id, "victim") == {"try": 2}
     assert procs.supervisor.is_running()  # the worker survived its task
 
@@ -251,6 +266,24 @@ def test_a_lost_worker_is_failed_by_the_heartbeat_timeout_and_retried(
     assert airflow.api.xcom_value("e2e_lost_worker", run_id, "victim") == {"try": 2}
 
 
+def test_an_asset_event_schedules_exactly_one_downstream_run(
+    airflow: AirflowDeployment, smoke_run: SmokeRun
+) -> None:
+    """The pattern of the asset-watcher scenario: an asset event, then one DAG run."""
+    api = airflow.api
+    (asset,) = api.assets(uri_pattern="e2e-smoke://done")
+    (event,) = api.asset_events(asset_id=asset["id"])
+    assert event["source_run_id"] == smoke_run.run_id
+
+    runs = _wait_for(lambda: api.dag_runs("e2e_downstream") or None, timeout=180)
+    (run,) = runs
+    api.watch("e2e_downstream", run["dag_run_id"]).wait(timeout=180)
+
+    assert api.dag_run("e2e_downstream", run["dag_run_id"])["state"] == "success"
+    assert run["run_type"] == "asset_triggered"
+    assert len(api.dag_runs("e2e_downstream")) == 1
+
+
 def test_the_triggerer_is_sampled_as_a_process_tree(smoke_run: SmokeRun) -> None:
     usage = smoke_run.triggerer
 
@@ -267,6 +300,14 @@ def test_connection_form_metadata_comes_from_provider_info(airflow: AirflowDeplo
     assert smtp["extra_fields"]["from_email"]["schema"]["title"] == "From email"
     with pytest.raises(KeyError, match=r"no connection type 'conn_nowhere'.*'smtp'"):
         airflow.api.hook_meta_for("conn_nowhere")
+
+
+def _wait_for(probe: Callable[[], T | None], *, timeout: float) -> T:
+    deadline = time.monotonic() + timeout
+    while (value := probe()) is None:
+        assert time.monotonic() < deadline, f"nothing within {timeout} s"
+        time.sleep(1.0)
+    return value
 
 
 def _is_png(path: Path) -> bool:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.e2e.harness.compare import IGNORED, comparable, differences
 
-DEFERRED = {
+DEFERRED: dict[str, Any] = {
     "connection_id": "conn_1",
     "sync_id": "s-1",
     "outcome": "succeeded",
@@ -14,7 +14,7 @@ DEFERRED = {
     "finished_at": "2026-11-30T14:34:00Z",
     "run": {"id": "01a22cdf-a88d-7208-89ff-08856298a29f", "tables": ["a", "b"]},
 }
-DIRECT = {
+DIRECT: dict[str, Any] = {
     "connection_id": "conn_1",
     "sync_id": "s-2",
     "outcome": "succeeded",

@@ -28,8 +28,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -430,13 +429,3 @@ class AirflowDeployment:
                     f"{task_id} not running within {timeout} s (state {ti['state']})"
                 )
             time.sleep(0.2)
-
-
-@contextmanager
-def airflow_deployment(
-    settings: AirflowSettings, *, name: str = "airflow"
-) -> Iterator[AirflowDeployment]:
-    """`with airflow_deployment(settings) as af:` starts, yields and always stops a deployment."""
-    deployment = AirflowDeployment(settings, name=name)
-    with deployment:
-        yield deployment

@@ -164,10 +164,6 @@ class AirflowApi:
         known = sorted(str(i.get("connection_type")) for i in items)
         raise KeyError(f"no connection type {connection_type!r} in hook_meta; known: {known}")
 
-    def connections(self) -> list[dict[str, Any]]:
-        """`GET /api/v2/connections` (those stored in the database, not `AIRFLOW_CONN_*`)."""
-        return self._paged("/api/v2/connections", "connections")
-
     # -- DAGs and runs ----------------------------------------------------------------------
 
     def dag(self, dag_id: str) -> dict[str, Any] | None:
@@ -203,10 +199,6 @@ class AirflowApi:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"DAGs {sorted(missing)} not parsed within {timeout} s")
             time.sleep(poll)
-
-    def set_paused(self, dag_id: str, paused: bool) -> None:
-        """`PATCH /api/v2/dags/{dag_id}` with `is_paused`."""
-        self.request("PATCH", f"/api/v2/dags/{_q(dag_id)}", json={"is_paused": paused})
 
     def trigger(
         self, dag_id: str, *, conf: Mapping[str, Any] | None = None, run_id: str | None = None

@@ -226,44 +226,36 @@ def test_the_scheduler_console_echoes_task_output_unmasked(
     assert all("calling the simulator with password" in h.line for h in hits)
 
 
-def test_a_killed_task_runner_is_reported_by_its_supervisor_and_retried(
-    airflow: AirflowDeployment,
+@pytest.mark.parametrize(
+    ("dag_id", "whole_worker"),
+    [
+        # The supervisor sees its runner die and reports the failure at once.
+        pytest.param("e2e_kill_runner", False, id="runner"),
+        # Supervisor and runner die: only the shortened heartbeat timeout notices.
+        pytest.param("e2e_lost_worker", True, id="whole-worker"),
+    ],
+)
+def test_a_killed_task_is_retried(
+    airflow: AirflowDeployment, dag_id: str, whole_worker: bool
 ) -> None:
-    run_id = airflow.api.trigger("e2e_kill_runner")
-    procs = airflow.wait_for_task_processes("e2e_kill_runner", run_id, "victim")
-    ti = airflow.api.task_instance("e2e_kill_runner", run_id, "victim")
-
+    run_id = airflow.api.trigger(dag_id)
+    procs = airflow.wait_for_task_processes(dag_id, run_id, "victim")
+    ti = airflow.api.task_instance(dag_id, run_id, "victim")
     assert ti["pid"] == procs.runner.pid
     assert " ".join(procs.supervisor.cmdline()).startswith("airflow worker -- LocalExecutor")
+
+    if whole_worker:
+        procs.supervisor.send_signal(signal.SIGKILL)
     procs.runner.send_signal(signal.SIGKILL)
-    watch = airflow.api.watch("e2e_kill_runner", run_id)
+    watch = airflow.api.watch(dag_id, run_id)
     run = watch.wait(timeout=300)
 
     assert run["state"] == "success", watch.summary()
     assert "up_for_retry" in watch.states("victim")
-    assert watch.tries[("victim", -1)] == 2
-    tries = airflow.api.tries("e2e_kill_runner", run_id, "victim")
+    tries = airflow.api.tries(dag_id, run_id, "victim")
     assert [(t["try_number"], t["state"]) for t in tries][-1] == (2, "success")
-    assert airflow.api.xcom_value("e2e_kill_runner", run_id, "victim") == {"try": 2}
-    assert procs.supervisor.is_running()  # the worker survived its task
-
-
-def test_a_lost_worker_is_failed_by_the_heartbeat_timeout_and_retried(
-    airflow: AirflowDeployment,
-) -> None:
-    """Supervisor and runner both die: only the shortened heartbeat timeout notices."""
-    run_id = airflow.api.trigger("e2e_lost_worker")
-    procs = airflow.wait_for_task_processes("e2e_lost_worker", run_id, "victim")
-
-    procs.supervisor.send_signal(signal.SIGKILL)
-    procs.runner.send_signal(signal.SIGKILL)
-    watch = airflow.api.watch("e2e_lost_worker", run_id)
-    run = watch.wait(timeout=300)
-
-    assert run["state"] == "success", watch.summary()
-    assert "up_for_retry" in watch.states("victim")
-    assert watch.tries[("victim", -1)] == 2
-    assert airflow.api.xcom_value("e2e_lost_worker", run_id, "victim") == {"try": 2}
+    assert airflow.api.xcom_value(dag_id, run_id, "victim") == {"try": 2}
+    assert procs.supervisor.is_running() is not whole_worker
 
 
 def test_an_asset_event_schedules_exactly_one_downstream_run(

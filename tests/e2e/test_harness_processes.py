@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.e2e.harness.airflow import REPO_ROOT
+from tests.e2e.harness.deployment import REPO_ROOT
 from tests.e2e.harness.processes import (
     OWNER_ENV,
     RUN_ID_ENV,
@@ -97,6 +97,19 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def _sweep(run: str) -> "subprocess.CompletedProcess[str]":
+    """`python -m tests.e2e.harness.sweep` for `run`, as `make e2e` calls it."""
+    return subprocess.run(
+        [sys.executable, "-m", "tests.e2e.harness.sweep"],
+        cwd=REPO_ROOT,
+        env={**os.environ, RUN_ID_ENV: run},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.fixture
 def procs(tmp_path: Path) -> ProcessSet:
     return ProcessSet(log_dir=tmp_path, env=dict(os.environ))
@@ -167,15 +180,7 @@ def test_sweep_kills_an_orphaned_run_and_says_so() -> None:
     parent = orphaned.start("parent", _python(PARENT_OF_RETITLED))
     retitled = int(_wait_for_line(parent.log_path, parent.alive))
 
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.harness.sweep"],
-        cwd=REPO_ROOT,
-        env={**os.environ, RUN_ID_ENV: run},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _sweep(run)
 
     assert result.returncode == 1, result.stderr
     assert f"killed 3 leftover processes of run {run}" in result.stdout
@@ -187,15 +192,7 @@ def test_sweep_kills_an_orphaned_run_and_says_so() -> None:
 
 def test_sweep_of_a_clean_run_passes(tmp_path: Path) -> None:
     run = f"e2e-sweeptest-{uuid.uuid4().hex[:8]}"
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.harness.sweep"],
-        cwd=REPO_ROOT,
-        env={**os.environ, RUN_ID_ENV: run},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _sweep(run)
     assert result.returncode == 0, result.stderr
     assert "left no process behind" in result.stdout
 

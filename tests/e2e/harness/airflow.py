@@ -11,9 +11,9 @@ Every component gets the same environment: the inherited one without any `AIRFLO
 variable (the unit-test conftest sets some for its in-process Airflow), the
 deployment's configuration as `AIRFLOW__SECTION__KEY`, one `AIRFLOW_CONN_*` per
 connection the test passes, and `PYTHONPATH` with the repository root so the DAG
-files import our packages and test helpers. Authentication is the simple auth
-manager's, with a pre-written passwords file; `deployment.api` is a REST client
-already holding the credentials.
+files import our packages and test helpers (see `deployment.Deployment`).
+Authentication is the simple auth manager's, with a pre-written passwords file;
+`deployment.api` is a REST client already holding the credentials.
 
 The settings that worked on this 2-core machine, and the timings, are in the
 "real deployment" section of the framework notes (`shared/notes/frameworks.md`).
@@ -23,34 +23,22 @@ import base64
 import json
 import os
 import secrets
-import shutil
 import socket
-import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import psutil
 
 from tests.e2e.harness.airflow_api import AirflowApi
+from tests.e2e.harness.deployment import Deployment
 from tests.e2e.harness.logs import LogHit, files_under, search, task_logs, trigger_logs
-from tests.e2e.harness.processes import (
-    RUN_ID_ENV,
-    ManagedProcess,
-    ProcessSet,
-    ResourceSampler,
-)
-from tests.e2e.harness.processes import (
-    run_id as harness_run_id,
-)
+from tests.e2e.harness.processes import ManagedProcess, ResourceSampler
 
 __all__ = [
     "COMPONENTS",
-    "REPO_ROOT",
     "AirflowDeployment",
     "AirflowSettings",
     "TaskProcesses",
@@ -59,7 +47,6 @@ __all__ = [
     "short_heartbeat_config",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 # Which health entry tells that a component is up (the api-server answering is its own proof).
 _HEALTH_KEY = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
@@ -142,12 +129,7 @@ class TaskProcesses:
     supervisor: psutil.Process
 
 
-def _inherited_env() -> dict[str, str]:
-    drop = ("AIRFLOW", "DAGSTER", RUN_ID_ENV, "PYTHONPATH")
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-
-
-class AirflowDeployment:
+class AirflowDeployment(Deployment):
     """Airflow 3 as separate processes in a temporary `AIRFLOW_HOME`; a context manager."""
 
     def __init__(self, settings: AirflowSettings, *, name: str = "airflow") -> None:
@@ -156,19 +138,14 @@ class AirflowDeployment:
             raise ValueError(f"unknown components {sorted(unknown)}; expected some of {COMPONENTS}")
         if not settings.dags_folder.is_dir():
             raise ValueError(f"dags_folder {settings.dags_folder} is not a folder")
+        super().__init__(name, settings)
         self.settings = settings
-        self.name = name
-        self.home = Path(tempfile.mkdtemp(prefix=f"conn-e2e-{harness_run_id()}-{name}-"))
         self.logs = self.home / "logs"
-        self.component_logs = self.home / "components"
-        self.component_logs.mkdir()
         self.host = "127.0.0.1"
         self.port = free_port(self.host)
         self.url = f"http://{self.host}:{self.port}"
-        self.env = self._build_env()
-        self.processes = ProcessSet(log_dir=self.component_logs, env=self.env)
+        self._add_env()
         self._api: AirflowApi | None = None
-        self._stopped = False
 
     # -- configuration ------------------------------------------------------------------
 
@@ -204,12 +181,9 @@ class AirflowDeployment:
         config.update(s.config)
         return config
 
-    def _build_env(self) -> dict[str, str]:
+    def _add_env(self) -> None:
         s = self.settings
-        env = _inherited_env()
-        bin_dir = str(Path(sys.executable).parent)
-        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (REPO_ROOT, *s.python_path))
+        env = self.env
         env["AIRFLOW_HOME"] = str(self.home)
         for key, value in self._config().items():
             section, _, option = key.partition(".")
@@ -219,12 +193,6 @@ class AirflowDeployment:
         for conn_id, conn in s.connections.items():
             env[conn_env_name(conn_id)] = conn if isinstance(conn, str) else json.dumps(conn)
         env.update(s.env)
-        return env
-
-    @property
-    def airflow(self) -> str:
-        """The `airflow` command of the project's virtualenv."""
-        return str(Path(sys.executable).parent / "airflow")
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -237,7 +205,9 @@ class AirflowDeployment:
         """
         try:
             self.processes.run(
-                "db-migrate", [self.airflow, "db", "migrate"], timeout=self.settings.migrate_timeout
+                "db-migrate",
+                [self.command("airflow"), "db", "migrate"],
+                timeout=self.settings.migrate_timeout,
             )
             for component in self.settings.components:
                 self.processes.start(component, self._argv(component), cwd=self.home)
@@ -250,7 +220,7 @@ class AirflowDeployment:
     def _argv(self, component: str) -> list[str]:
         if component == "api-server":
             return [
-                self.airflow,
+                self.command("airflow"),
                 "api-server",
                 "--host",
                 self.host,
@@ -259,7 +229,7 @@ class AirflowDeployment:
                 "--workers",
                 "1",
             ]
-        return [self.airflow, component]
+        return [self.command("airflow"), component]
 
     def wait_healthy(self, timeout: float) -> dict[str, Any]:
         """Wait until the API answers and every started component reports healthy; the health."""
@@ -295,39 +265,14 @@ class AirflowDeployment:
             if c in _HEALTH_KEY
         )
 
-    def stop(self) -> dict[str, int]:
-        """Stop every process started (SIGTERM, grace, SIGKILL), keep logs, remove the home.
+    def kept_folders(self) -> list[Path]:
+        """Airflow's logs (task, trigger, dag-processor) and the components' consoles."""
+        return [self.logs, self.component_logs]
 
-        Returns each component's exit code. Safe to call twice.
-        """
-        if self._stopped:
-            return {}
-        self._stopped = True
+    def release(self) -> None:
+        """Close the REST client."""
         if self._api is not None:
             self._api.close()
-        try:
-            codes = self.processes.stop(grace=self.settings.stop_grace)
-        finally:
-            if self.settings.artefacts is not None:
-                target = self.settings.artefacts
-                shutil.rmtree(target, ignore_errors=True)
-                target.mkdir(parents=True, exist_ok=True)
-                for folder in (self.logs, self.component_logs):
-                    if folder.exists():
-                        shutil.copytree(folder, target / folder.name, dirs_exist_ok=True)
-            shutil.rmtree(self.home, ignore_errors=True)
-        return codes
-
-    def __enter__(self) -> "AirflowDeployment":
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- looking at it ------------------------------------------------------------------
 

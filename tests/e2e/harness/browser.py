@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from tests.e2e.harness.airflow import REPO_ROOT
+from tests.e2e.harness.deployment import REPO_ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page

@@ -14,19 +14,14 @@ heartbeats, sensor ticks, runs, materializations and asset check executions.
 """
 
 import json
-import os
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tests.e2e.harness.airflow import REPO_ROOT
-from tests.e2e.harness.processes import RUN_ID_ENV, ManagedProcess, ProcessSet, run_id
+from tests.e2e.harness.deployment import Deployment
+from tests.e2e.harness.processes import ManagedProcess
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -74,32 +69,18 @@ def _wait(what: str, probe: Callable[[], T | None], timeout: float, poll: float 
         time.sleep(poll)
 
 
-class DagsterDaemon:
+class DagsterDaemon(Deployment):
     """`dagster-daemon run` in a temporary `DAGSTER_HOME`; a context manager."""
 
     def __init__(self, settings: DagsterSettings, *, name: str = "dagster") -> None:
         if not settings.defs_file.is_file():
             raise ValueError(f"defs_file {settings.defs_file} is not a file")
+        super().__init__(name, settings)
         self.settings = settings
-        self.name = name
-        self.home = Path(tempfile.mkdtemp(prefix=f"conn-e2e-{run_id()}-{name}-"))
-        self.log_dir = self.home / "components"
-        self.log_dir.mkdir()
-        self.env = self._build_env()
-        self.processes = ProcessSet(log_dir=self.log_dir, env=self.env)
+        self.env["DAGSTER_HOME"] = str(self.home)
+        self.env["DAGSTER_DISABLE_TELEMETRY"] = "1"
+        self.env.update(settings.env)
         self._instance: dg.DagsterInstance | None = None
-        self._stopped = False
-
-    def _build_env(self) -> dict[str, str]:
-        drop = ("AIRFLOW", "DAGSTER", RUN_ID_ENV, "PYTHONPATH")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-        bin_dir = str(Path(sys.executable).parent)
-        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-        env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (REPO_ROOT, *self.settings.python_path))
-        env["DAGSTER_HOME"] = str(self.home)
-        env["DAGSTER_DISABLE_TELEMETRY"] = "1"
-        env.update(self.settings.env)
-        return env
 
     def _write_config(self) -> None:
         config: dict[str, Any] = {
@@ -130,7 +111,7 @@ class DagsterDaemon:
             self.processes.start(
                 "dagster-daemon",
                 [
-                    str(Path(sys.executable).parent / "dagster-daemon"),
+                    self.command("dagster-daemon"),
                     "run",
                     "-f",
                     str(self.settings.defs_file),
@@ -159,42 +140,14 @@ class DagsterDaemon:
 
         _wait("daemon heartbeats", probe, timeout)
 
-    def stop(self) -> dict[str, int]:
-        """SIGTERM the daemon, kill what is left, keep logs if asked, remove the home."""
-        if self._stopped:
-            return {}
-        self._stopped = True
-        try:
-            codes = self.processes.stop(grace=self.settings.stop_grace)
-        finally:
-            if self._instance is not None:
-                self._instance.dispose()
-            if self.settings.artefacts is not None:
-                target = self.settings.artefacts
-                shutil.rmtree(target, ignore_errors=True)
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copytree(self.log_dir, target / "components", dirs_exist_ok=True)
-                compute = self.home / "storage"
-                if compute.exists():
-                    shutil.copytree(
-                        compute,
-                        target / "storage",
-                        dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("*.db", "*.db-*"),
-                    )
-            shutil.rmtree(self.home, ignore_errors=True)
-        return codes
+    def kept_folders(self) -> list[Path]:
+        """The daemon's console and the instance's storage (compute logs; not the databases)."""
+        return [self.component_logs, self.home / "storage"]
 
-    def __enter__(self) -> "DagsterDaemon":
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def release(self) -> None:
+        """Close the test process's handle on the instance."""
+        if self._instance is not None:
+            self._instance.dispose()
 
     # -- looking at it ------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -97,6 +97,33 @@ for dag_id in ("e2e_kill_runner", "e2e_lost_worker"):
 T = TypeVar("T")
 DAG_IDS = ("e2e_smoke", "e2e_downstream", "e2e_kill_runner", "e2e_lost_worker")
 HEARTBEAT_TIMEOUT = 20
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        pytest.param(
+            {"components": ("api-server", "webserver")},
+            r"unknown components \['webserver'\]; expected some of",
+            id="unknown-component",
+        ),
+        pytest.param(
+            {"components": ("scheduler",)}, "must include 'api-server'", id="no-api-server"
+        ),
+        pytest.param(
+            {"dags_folder": Path("/nonexistent")},
+            "dags_folder /nonexistent is not a folder",
+            id="no-dags-folder",
+        ),
+    ],
+)
+def test_settings_are_checked_before_anything_starts(
+    tmp_path: Path, changes: dict[str, Any], message: str
+) -> None:
+    settings = AirflowSettings(**{"dags_folder": tmp_path, **changes})
+
+    with pytest.raises(ValueError, match=message):
+        AirflowDeployment(settings)
 
 
 @pytest.fixture(scope="module")

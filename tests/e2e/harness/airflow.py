@@ -92,7 +92,7 @@ class AirflowSettings:
       the harness defaults.
     - `env`: more environment variables for every component.
     - `python_path`: folders put on `PYTHONPATH` after the repository root.
-    - `components`: which of `COMPONENTS` to start.
+    - `components`: which of `COMPONENTS` to start (the api-server always).
     - `parallelism`: `[core] parallelism`, the LocalExecutor's worker count.
     - `healthy_timeout`, `migrate_timeout`, `stop_grace`: bounds in seconds.
     - `artefacts`: where `stop()` copies the logs before removing the home (None: nowhere).
@@ -136,6 +136,8 @@ class AirflowDeployment(Deployment):
         unknown = set(settings.components) - set(COMPONENTS)
         if unknown:
             raise ValueError(f"unknown components {sorted(unknown)}; expected some of {COMPONENTS}")
+        if "api-server" not in settings.components:
+            raise ValueError("components must include 'api-server': health is read through it")
         if not settings.dags_folder.is_dir():
             raise ValueError(f"dags_folder {settings.dags_folder} is not a folder")
         super().__init__(name, settings)

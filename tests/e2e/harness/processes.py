@@ -196,33 +196,24 @@ class ProcessSet:
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     sessions: dict[int, float] = field(default_factory=dict)
 
-    def marked_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        """`env` plus `extra` plus the run and owner markers."""
-        env = {**self.env, **(extra or {})}
-        env[RUN_ENV] = self.run_tag
-        env[OWNER_ENV] = self.owner
-        return env
+    def marked_env(self) -> dict[str, str]:
+        """`env` plus the run and owner markers."""
+        return {**self.env, RUN_ENV: self.run_tag, OWNER_ENV: self.owner}
 
-    def _spawn(
-        self,
-        name: str,
-        argv: Sequence[str],
-        cwd: Path | None,
-        extra_env: Mapping[str, str] | None,
-    ) -> ManagedProcess:
+    def _spawn(self, name: str, argv: Sequence[str], cwd: Path | None) -> ManagedProcess:
         log_path = self.log_dir / f"{name}.log"
         started = time.time()
         with log_path.open("ab") as log:
             popen = subprocess.Popen(
                 list(argv),
                 cwd=cwd,
-                env=self.marked_env(extra_env),
+                env=self.marked_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        # Recorded before anything else can run in the session, so nothing escapes.
+        # Recorded as soon as the session exists; its members start after `started`.
         self.sessions[popen.pid] = started
         with (self.log_dir / SESSIONS_FILE).open("a") as sessions:
             sessions.write(f"{popen.pid} {started}\n")
@@ -235,14 +226,13 @@ class ProcessSet:
         *,
         timeout: float,
         cwd: Path | None = None,
-        extra_env: Mapping[str, str] | None = None,
     ) -> None:
         """Run `argv` to completion (e.g. `airflow db migrate`), logging to `<name>.log`.
 
         Raises `RuntimeError` with the log's tail if it fails or outlives `timeout`
         seconds (then its session is killed).
         """
-        proc = self._spawn(name, argv, cwd, extra_env)
+        proc = self._spawn(name, argv, cwd)
         try:
             rc: int | None = proc.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -261,12 +251,11 @@ class ProcessSet:
         argv: Sequence[str],
         *,
         cwd: Path | None = None,
-        extra_env: Mapping[str, str] | None = None,
     ) -> ManagedProcess:
         """Start `argv` in a new session with output to `<name>.log`; keep its pid."""
         if name in self.processes:
             raise ValueError(f"a process named {name!r} was already started")
-        proc = self._spawn(name, argv, cwd, extra_env)
+        proc = self._spawn(name, argv, cwd)
         self.processes[name] = proc
         return proc
 

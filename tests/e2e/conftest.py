@@ -5,8 +5,8 @@ default `pytest` run deselects that marker (`-m "not e2e"` in pyproject's addopt
 `make test` stays fast, `make e2e` runs `pytest -m e2e tests/e2e`.
 
 A SIGTERM or SIGHUP (e.g. from `timeout`) becomes a KeyboardInterrupt, so pytest
-tears fixtures down and every deployment stops its processes; whatever still carries
-this run's marker at the end of the session is killed by pid, and the session fails.
+tears fixtures down and every deployment stops its processes; any process of this
+run still alive at the end of the session is killed by pid, and the session fails.
 """
 
 import secrets

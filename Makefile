@@ -14,6 +14,9 @@ export UV_PYTHON_DOWNLOADS := never
 # for one target would uninstall what the next target needs.
 SYNC := $(UV) sync --locked --extra airflow --extra dagster --extra sim
 PYTEST_ARGS ?=
+# make e2e: the whole run's bound (seconds), and where its browser comes from.
+E2E_TIMEOUT ?= 2400
+CHROMIUM    ?= /usr/bin/chromium
 
 # The lowest Airflow and Dagster the extras declare, each tested in a venv of its own
 # (uv sync is exact, so the project's .venv keeps the locked versions). Airflow 3.2.0's
@@ -25,7 +28,7 @@ AIRFLOW_MIN_VENV := $(CURDIR)/.venv-airflow-min
 DAGSTER_MIN      ?= 1.12.4
 DAGSTER_MIN_VENV := $(CURDIR)/.venv-dagster-min
 
-.PHONY: help demo test test-airflow-min test-dagster-min lint bench format
+.PHONY: help demo test test-airflow-min test-dagster-min lint bench format e2e
 
 help:
 	@echo "make demo   run the connection lifecycle on the embedded simulator"
@@ -34,6 +37,7 @@ help:
 	@echo "make test-dagster-min   tests/dagster on the lowest Dagster declared ($(DAGSTER_MIN))"
 	@echo "make lint   ruff, mypy and the import-layer contracts"
 	@echo "make bench  side-by-side benchmarks against the peer packages"
+	@echo "make e2e    end-to-end tests in real Airflow and Dagster deployments (installs chromium)"
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -78,3 +82,29 @@ format: $(UV)
 bench: $(UV)
 	$(UV) sync --locked --project bench
 	$(UV) run --no-sync --project bench python -m bench
+
+# End-to-end: real Airflow and Dagster processes started by the tests (tests/e2e).
+# - Debian's Chromium is installed when missing (CI runs as root); Playwright drives it.
+# - pytest runs under `timeout`: SIGTERM at E2E_TIMEOUT (the tests turn it into an
+#   interrupt, so fixtures stop their deployments), SIGKILL 60 s later. pytest is the
+#   venv's own, so the signal reaches it directly, and Ctrl-C reaches it too.
+# - Then the sweep kills, by pid, whatever this run left (found by the run id every
+#   started process carries, or by its session) and fails the target if there was any.
+e2e: $(UV)
+	$(SYNC)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make e2e: $(CHROMIUM) is missing; as root: apt-get install -y chromium" >&2; exit 1; \
+	  fi; \
+	  echo "make e2e: installing Debian's chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@run="e2e-$$(date +%s)-$$$$"; rc=0; \
+	CONN_E2E_RUN_ID=$$run CONN_E2E_CHROMIUM=$(CHROMIUM) \
+	  timeout --foreground --signal=TERM --kill-after=60 $(E2E_TIMEOUT) \
+	  $(CURDIR)/.venv/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 124 ]; then echo "make e2e: ran over $(E2E_TIMEOUT) s" >&2; fi; \
+	if [ $$rc -eq 137 ]; then echo "make e2e: pytest was killed (SIGKILL)" >&2; fi; \
+	if [ $$rc -eq 5 ]; then echo "make e2e: pytest collected no tests" >&2; fi; \
+	CONN_E2E_RUN_ID=$$run $(UV) run --no-sync python -m tests.e2e.harness.sweep || { [ $$rc -ne 0 ] || rc=1; }; \
+	exit $$rc

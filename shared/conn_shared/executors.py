@@ -20,6 +20,10 @@ cap on in-flight requests and one rate-limit throttle: a client per wait cost
 854 MB and stalled the loop for 25 s at 1,000 waits. Passing `client=` or
 `transport=` gives the executor a private client instead (tests, proxies).
 
+Reads that carry a `Coalesce` (the polls of waits) are answered through the
+pool's `Coalescer` (`conn_shared.coalesce`): concurrent waits on one account
+share one listing per round instead of one GET each.
+
 Flows receive call errors at their `yield`, so they can recover.
 """
 
@@ -38,6 +42,7 @@ from typing import Any, TypeVar
 import httpx
 
 from conn_shared.calls import Call, Flow, Now, Sleep
+from conn_shared.coalesce import AwaitRound, Coalescer, LetJoin, read_flow
 from conn_shared.errors import ConnError
 from conn_shared.http import ApiProfile, Send, Throttle, attempts
 
@@ -77,6 +82,7 @@ def _log_response(profile: ApiProfile, call: Call[Any], status: int, started: fl
 class _SyncPool:
     client: httpx.Client
     throttle: Throttle = field(default_factory=Throttle)
+    coalescer: Coalescer = field(default_factory=Coalescer)
 
 
 @dataclass
@@ -86,6 +92,7 @@ class _AsyncPool:
     # against every connection on each pass, so a deep queue stalls the loop.
     slots: asyncio.Semaphore
     throttle: Throttle = field(default_factory=Throttle)
+    coalescer: Coalescer = field(default_factory=Coalescer)
 
 
 _sync_pools: dict[tuple[int, tuple[Any, ...]], _SyncPool] = {}
@@ -137,6 +144,8 @@ class _ExecutorBase:
         self.profile = profile
         self.stats = ExecutorStats()
         self._throttle = Throttle()
+        # Private unless the executor shares its pool's (and with it a real clock).
+        self._coalescer = Coalescer()
         self._monotonic = monotonic
         self._clock = clock
         self._rng = rng or random.Random()
@@ -153,6 +162,10 @@ class _ExecutorBase:
 
     def _start(self, call: Call[T]) -> Generator[Send | Sleep, Any, T]:
         return attempts(self.profile, call, self._throttle, self._monotonic, self._rng)
+
+    def _real_clocks(self) -> bool:
+        # A fake clock must not write the pool's throttle, nor date its shared listings.
+        return self._monotonic is time.monotonic and self._clock is time.time
 
 
 class SyncExecutor(_ExecutorBase):
@@ -184,6 +197,8 @@ class SyncExecutor(_ExecutorBase):
             self._client = pool.client
             if monotonic is time.monotonic:  # a fake clock must not write the shared throttle
                 self._throttle = pool.throttle
+            if self._real_clocks():
+                self._coalescer = pool.coalescer
         self._sleep = sleep
 
     def call(self, call: Call[T]) -> T:
@@ -196,28 +211,45 @@ class SyncExecutor(_ExecutorBase):
         return self._drive(flow)
 
     def _drive(self, steps: Generator[Any, Any, T]) -> T:
-        # One loop for the attempt loop's Send/Sleep and a flow's Call/Sleep/NOW;
-        # a failed nested Call is thrown back in at its yield.
+        # One loop for the attempt loop's Send/Sleep, a flow's Call/Sleep/NOW and a
+        # coalesced read's AwaitRound; a failed nested Call is thrown back in at its
+        # yield. Closing the generator on the way out runs its clean-up at once
+        # (a round whose leader was interrupted hands its members back).
         reply: Any = None
         failure: ConnError | None = None
-        while True:
-            try:
-                step = steps.throw(failure) if failure else steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            reply, failure = None, None
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-            elif isinstance(step, Now):
-                reply = self._clock()
-            elif isinstance(step, Send):
-                reply = self._send(step.call)
-            else:
+        try:
+            while True:
                 try:
-                    reply = self.call(step)
-                except ConnError as exc:
-                    failure = exc
+                    step = steps.throw(failure) if failure else steps.send(reply)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
+                reply, failure = None, None
+                if isinstance(step, Sleep):
+                    self._sleep(step.seconds)
+                elif isinstance(step, Now):
+                    reply = self._clock()
+                elif isinstance(step, Send):
+                    reply = self._send(step.call)
+                elif isinstance(step, AwaitRound):
+                    self._await_round(step)
+                elif isinstance(step, LetJoin):
+                    pass  # threads join a round while its listing runs
+                else:
+                    try:
+                        if step.coalesce is None:
+                            reply = self.call(step)
+                        else:
+                            reply = self._drive(read_flow(self._coalescer, step))
+                    except ConnError as exc:
+                        failure = exc
+        finally:
+            steps.close()
+
+    def _await_round(self, step: AwaitRound) -> None:
+        done = threading.Event()
+        if self._coalescer.on_done(step.round, done.set):
+            done.wait()
 
     def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
         started = time.monotonic()
@@ -279,6 +311,8 @@ class AsyncExecutor(_ExecutorBase):
             self._client, self._slots = pool.client, pool.slots
             if self._monotonic is time.monotonic:  # a fake clock must not write the shared throttle
                 self._throttle = pool.throttle
+            if self._real_clocks():
+                self._coalescer = pool.coalescer
         return self._client
 
     async def call(self, call: Call[T]) -> T:
@@ -295,24 +329,45 @@ class AsyncExecutor(_ExecutorBase):
         # The twin of SyncExecutor._drive: the same loop with awaits.
         reply: Any = None
         failure: ConnError | None = None
-        while True:
-            try:
-                step = steps.throw(failure) if failure else steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            reply, failure = None, None
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-            elif isinstance(step, Now):
-                reply = self._clock()
-            elif isinstance(step, Send):
-                reply = await self._send(step.call)
-            else:
+        try:
+            while True:
                 try:
-                    reply = await self.call(step)
-                except ConnError as exc:
-                    failure = exc
+                    step = steps.throw(failure) if failure else steps.send(reply)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
+                reply, failure = None, None
+                if isinstance(step, Sleep):
+                    await self._sleep(step.seconds)
+                elif isinstance(step, Now):
+                    reply = self._clock()
+                elif isinstance(step, Send):
+                    reply = await self._send(step.call)
+                elif isinstance(step, AwaitRound):
+                    await self._await_round(step)
+                elif isinstance(step, LetJoin):
+                    await asyncio.sleep(0)  # one turn: polls woken together join the round
+                else:
+                    try:
+                        if step.coalesce is None:
+                            reply = await self.call(step)
+                        else:
+                            self._bound()  # the pool's coalescer, once the loop is known
+                            reply = await self._drive(read_flow(self._coalescer, step))
+                    except ConnError as exc:
+                        failure = exc
+        finally:
+            steps.close()
+
+    async def _await_round(self, step: AwaitRound) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        if self._coalescer.on_done(step.round, wake):
+            await done
 
     async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
         client = self._bound()

@@ -35,12 +35,12 @@ from conn_shared.errors import (
     SyncRescheduledError,
     WaitTimeoutError,
 )
+from conn_shared.probes import probe_of_readiness, probe_of_sync
 from conn_shared.states import (
     ConnectionInfo,
     ConnectionPlan,
     EnsureResult,
     Readiness,
-    ReadinessState,
     Step,
     SyncHandle,
     SyncKind,
@@ -50,13 +50,13 @@ from conn_shared.states import (
 )
 from conn_shared.waiting import (
     Finished,
-    Observed,
     Paused,
+    Probe,
     Rescheduled,
     WaitEnd,
     WaitPolicy,
     WaitProgress,
-    poll_until,
+    poll_probes,
 )
 
 __all__ = [
@@ -276,12 +276,15 @@ def wait_until_ready(
     connection is paused or disabled (unless `policy.on_paused` is "wait") and
     WaitTimeoutError at the deadline. Transient poll failures are polled through.
     Pass the `progress` of an earlier attempt to keep its deadline.
+
+    Each poll parses only the fields readiness depends on, and concurrent waits
+    on one account may be answered by one shared listing (`conn_shared.coalesce`);
+    `raw` is then the object as the listing gave it.
     """
     require(backend, Step.READINESS)
     what = f"connection {connection_id}"
 
-    def error_for(end: WaitEnd, last: Readiness | None) -> Exception:
-        seen = None if last is None else (last.state.value, last.reason)
+    def error_for(end: WaitEnd, last: Probe[Readiness] | None) -> Exception:
         return _end_error(
             end,
             backend=backend.name,
@@ -289,17 +292,19 @@ def wait_until_ready(
             what=what,
             failure=ConnectionFailedError,
             not_done="not ready",
-            seen=seen,
+            seen=_seen(last),
         )
 
-    return poll_until(
-        lambda: backend.readiness_flow(connection_id),
-        _observe_readiness,
-        policy or WaitPolicy(),
-        progress,
-        what=what,
-        error_for=error_for,
-    )
+    probe_flow = getattr(backend, "readiness_probe_flow", None)  # absent on minimal backends
+
+    def observe(max_age: float) -> Flow[Probe[Readiness]]:
+        if probe_flow is not None:
+            probe: Probe[Readiness] = yield from probe_flow(connection_id, max_age=max_age)
+            return probe
+        readiness = yield from backend.readiness_flow(connection_id)
+        return probe_of_readiness(readiness)
+
+    return poll_probes(observe, policy or WaitPolicy(), progress, what=what, error_for=error_for)
 
 
 def wait_for_sync(
@@ -316,13 +321,17 @@ def wait_for_sync(
     SyncRescheduledError when the vendor postponed it and `policy.on_rescheduled`
     is "fail", and WaitTimeoutError at the deadline. Transient poll failures are
     polled through.
+
+    Each poll parses only the fields the outcome depends on, and concurrent
+    waits on one account may be answered by one shared listing per interval
+    (`conn_shared.coalesce`), with the detection lag still within one interval;
+    `raw` is then the object as the listing gave it (Fivetran's leaves out `config`).
     """
     require(backend, Step.SYNC_OUTCOME)
     _check_handle(backend, handle)
     what = f"{handle.kind.value} of connection {handle.connection_id}"
 
-    def error_for(end: WaitEnd, last: SyncOutcome | None) -> Exception:
-        seen = None if last is None else (last.state.value, last.reason)
+    def error_for(end: WaitEnd, last: Probe[SyncOutcome] | None) -> Exception:
         return _end_error(
             end,
             backend=backend.name,
@@ -330,17 +339,23 @@ def wait_for_sync(
             what=what,
             failure=SyncFailedError,
             not_done="not finished",
-            seen=seen,
+            seen=_seen(last),
         )
 
-    return poll_until(
-        lambda: backend.sync_outcome_flow(handle),
-        _observe_sync,
-        policy or WaitPolicy(),
-        progress,
-        what=what,
-        error_for=error_for,
-    )
+    probe_flow = getattr(backend, "sync_probe_flow", None)  # absent on minimal backends
+
+    def observe(max_age: float) -> Flow[Probe[SyncOutcome]]:
+        if probe_flow is not None:
+            probe: Probe[SyncOutcome] = yield from probe_flow(handle, max_age=max_age)
+            return probe
+        outcome = yield from backend.sync_outcome_flow(handle)
+        return probe_of_sync(outcome)
+
+    return poll_probes(observe, policy or WaitPolicy(), progress, what=what, error_for=error_for)
+
+
+def _seen(last: Probe[Any] | None) -> tuple[str, str | None] | None:
+    return None if last is None else (last.state, last.reason)
 
 
 def _end_error(
@@ -388,26 +403,3 @@ def _last(state: str, reason: str | None) -> str:
 def _check_handle(backend: Backend[Any], handle: SyncHandle) -> None:
     if handle.backend != backend.name:
         raise ValueError(f"handle: belongs to backend {handle.backend!r}, not {backend.name!r}")
-
-
-def _observe_readiness(readiness: Readiness) -> tuple[Observed, str | None, float | None]:
-    observed = {
-        ReadinessState.READY: Observed.SUCCEEDED,
-        ReadinessState.FAILED: Observed.FAILED,
-        ReadinessState.PENDING: Observed.PENDING,
-        ReadinessState.PAUSED: Observed.PAUSED,
-    }[readiness.state]
-    return observed, readiness.reason, None
-
-
-def _observe_sync(outcome: SyncOutcome) -> tuple[Observed, str | None, float | None]:
-    observed = {
-        SyncState.SUCCEEDED: Observed.SUCCEEDED,
-        SyncState.FAILED: Observed.FAILED,
-        SyncState.PENDING: Observed.PENDING,
-        SyncState.RUNNING: Observed.PENDING,
-        SyncState.RESCHEDULED: Observed.RESCHEDULED,
-        SyncState.PAUSED: Observed.PAUSED,
-    }[outcome.state]
-    until = outcome.rescheduled_until.timestamp() if outcome.rescheduled_until else None
-    return observed, outcome.reason, until

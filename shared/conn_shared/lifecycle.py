@@ -41,6 +41,7 @@ from conn_shared.states import (
     ConnectionPlan,
     EnsureResult,
     Readiness,
+    ReadinessState,  # noqa: F401 (still importable from here, as before probes)
     Step,
     SyncHandle,
     SyncKind,
@@ -48,8 +49,9 @@ from conn_shared.states import (
     SyncState,
     TableRef,
 )
-from conn_shared.waiting import (
+from conn_shared.waiting import (  # noqa: F401 (Observed, poll_until: as before probes)
     Finished,
+    Observed,
     Paused,
     Probe,
     Rescheduled,
@@ -57,6 +59,7 @@ from conn_shared.waiting import (
     WaitPolicy,
     WaitProgress,
     poll_probes,
+    poll_until,
 )
 
 __all__ = [

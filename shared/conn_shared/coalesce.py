@@ -39,19 +39,21 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from conn_shared.calls import NOW, Call, Flow, Instruction
+from conn_shared.calls import Call, Flow, Instruction
 from conn_shared.errors import ConnError
 from conn_shared.pagination import Page
 from conn_shared.waiting import TRANSIENT_POLL_ERRORS
 
 __all__ = [
     "LET_JOIN",
+    "MONOTONIC",
     "AwaitRound",
     "Coalesce",
     "Coalescer",
     "LetJoin",
     "Reading",
     "Round",
+    "RoundStep",
     "Ticket",
     "TicketKind",
     "read_flow",
@@ -73,13 +75,13 @@ class Reading(Generic[V]):
         view: the few fields a decision reads, validated (a small model).
         data: the vendor's object as received (unvalidated, unredacted: never show
             it; build the full, redacted result from it once, at the end).
-        observed_at: epoch seconds (the executor's clock) at which the listing
-            that answered was asked for; None when the object was read just now.
+        age: seconds between the request of the listing that answered and this
+            answer (0 when the object was read just now, by its own request).
     """
 
     view: V
     data: Row = field(repr=False)
-    observed_at: float | None = None
+    age: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +93,8 @@ class Coalesce(Generic[T_co]):
         item_id: the item this read is about; listing rows are matched on their `id`.
         listing: the first page of the listing for the ids a round asks about (a
             vendor that filters by id lists only those, the others list everything).
-        answer: the read's result from the item's row and the time the listing was
-            asked for (epoch seconds); a ValueError makes the read go alone.
+        answer: the read's result from the item's row and the row's age (seconds since
+            the listing was asked for); a ValueError makes the read go alone.
         max_age: seconds; a listing asked for that long before this read still answers it.
         filtered: True when `listing` returns only the ids asked for, so a read that
             joins a round already sent cannot be in it.
@@ -107,10 +109,12 @@ class Coalesce(Generic[T_co]):
 
 
 class TicketKind(str, Enum):
-    """What a read does next: take an answer, wait for a round, lead one, or go alone."""
+    """What a read does next: take an answer, join a round (or wait for the one in flight
+    to end, then begin again: NEXT), lead one, or go alone."""
 
     ANSWERED = "answered"
     JOIN = "join"
+    NEXT = "next"
     LEAD = "lead"
     ALONE = "alone"
 
@@ -124,6 +128,7 @@ class Round:
     #: The ids the listing is asked for (a filtered listing): members and recent waits.
     wanted: tuple[str, ...] = ()
     sent: bool = False
+    #: When the listing was asked for, on the executor's monotonic clock (seconds).
     asked_at: float = 0.0
     rows: dict[str, Row] = field(default_factory=dict)
     error: ConnError | None = None
@@ -154,7 +159,7 @@ class _KeyState:
     pages: int = 1
     #: The vendor refused the listing itself (401, 403, 404, 400): read alone from now on.
     refused: bool = False
-    #: Items waits polled lately -> until when they count (epoch seconds).
+    #: Items waits polled lately -> until when they count (monotonic seconds).
     recent: dict[str, float] = field(default_factory=dict)
 
 
@@ -171,17 +176,20 @@ class Coalescer:
         self._keys: dict[Hashable, _KeyState] = {}
 
     def begin(self, read: Coalesce[Any], now: float) -> Ticket:
-        """Join, lead or skip a round for `read` at `now` (epoch seconds)."""
+        """Join, lead or skip a round for `read` at `now` (monotonic seconds)."""
         with self._lock:
             state = self._keys.setdefault(read.key, _KeyState())
-            if read.max_age > 0:  # a wait's poll; a one-off read does not make a listing pay
-                until = now + _RECENT_AGES * read.max_age
-                state.recent[read.item_id] = max(state.recent.get(read.item_id, 0.0), until)
+            self._touch(state, read, now)
             if state.refused:
                 return Ticket(TicketKind.ALONE)
             current = state.current
-            joinable = not (current is None or current.done or (current.sent and read.filtered))
-            if current is not None and joinable:
+            busy = current is not None and not current.done
+            # A filtered listing already sent holds only the ids it asked for.
+            if (
+                current is not None
+                and busy
+                and not (current.sent and read.filtered and read.item_id not in current.wanted)
+            ):
                 current.members[read.item_id] = None
                 return Ticket(TicketKind.JOIN, current)
             last = state.last
@@ -189,14 +197,28 @@ class Coalescer:
                 row = last.rows.get(read.item_id)
                 if row is not None:
                     return Ticket(TicketKind.ANSWERED, row=row, asked_at=last.asked_at)
-            if current is not None and not current.done:
-                return Ticket(TicketKind.ALONE)  # a filtered round already sent: not worth a wait
+            if current is not None and busy:
+                return Ticket(TicketKind.NEXT, current)
             fresh = Round(first=read, members={read.item_id: None})
             state.current = fresh
             return Ticket(TicketKind.LEAD, fresh)
 
+    def touch(self, read: Coalesce[Any], now: float) -> None:
+        """Count `read`'s item as polled lately, from `now` (when its answer came)."""
+        with self._lock:
+            self._touch(self._keys.setdefault(read.key, _KeyState()), read, now)
+
+    @staticmethod
+    def _touch(state: _KeyState, read: Coalesce[Any], now: float) -> None:
+        if read.max_age > 0:  # a wait's poll; a one-off read does not make a listing pay
+            until = now + _RECENT_AGES * read.max_age
+            state.recent[read.item_id] = max(state.recent.get(read.item_id, 0.0), until)
+
     def plan(self, led: Round, now: float) -> bool:
-        """Whether the round lists (True) or lets every member read alone (False, done)."""
+        """Whether the round lists (True) or lets every member read alone (False, done).
+
+        `now` is monotonic seconds, as for `begin`.
+        """
         with self._lock:
             state = self._keys[led.first.key]
             state.recent = {item: until for item, until in state.recent.items() if until >= now}
@@ -293,14 +315,20 @@ class Coalescer:
             wake()
 
 
+class RoundStep:
+    """Base of the instructions a read flow yields besides a flow's own."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
-class AwaitRound:
+class AwaitRound(RoundStep):
     """Read-flow instruction: block (sync) or await (async) until `round` is done."""
 
     round: Round
 
 
-class LetJoin:
+class LetJoin(RoundStep):
     """Read-flow instruction: let reads that are ready now join the round (async: one
     turn of the event loop; sync: nothing, threads join while the listing runs)."""
 
@@ -310,21 +338,35 @@ class LetJoin:
 LET_JOIN = LetJoin()
 
 
-def read_flow(
-    coalescer: Coalescer, call: Call[T]
-) -> Generator[Instruction | LetJoin | AwaitRound, Any, T]:
+class Monotonic(RoundStep):
+    """Read-flow instruction: send back the executor's monotonic time in seconds."""
+
+    __slots__ = ()
+
+
+MONOTONIC = Monotonic()
+
+
+def read_flow(coalescer: Coalescer, call: Call[T]) -> Generator[Instruction | RoundStep, Any, T]:
     """Answer the coalesced `call` through `coalescer`, else send it alone; written once.
 
-    Executors drive it like a flow, plus `LetJoin` and `AwaitRound`.
+    Executors drive it like a flow, plus `MONOTONIC`, `LetJoin` and `AwaitRound`.
+    Ages are measured on the executor's monotonic clock, the one its sleeps
+    follow, so a wait can subtract them from its next sleep.
     """
     read = call.coalesce
     assert read is not None
-    ticket = coalescer.begin(read, (yield NOW))
+    ticket = coalescer.begin(read, (yield MONOTONIC))
+    if ticket.kind is TicketKind.NEXT and ticket.round is not None:
+        yield AwaitRound(ticket.round)
+        ticket = coalescer.begin(read, (yield MONOTONIC))
+        if ticket.kind is TicketKind.NEXT:  # overtaken again: not worth a second wait
+            ticket = Ticket(TicketKind.ALONE)
     led = ticket.round
     if ticket.kind is TicketKind.LEAD and led is not None:
         yield LET_JOIN
         ticket = Ticket(TicketKind.ALONE)
-        if coalescer.plan(led, (yield NOW)):
+        if coalescer.plan(led, (yield MONOTONIC)):
             try:
                 rows, pages = yield from coalescer.listing_flow(led)
             except ConnError as exc:
@@ -341,9 +383,12 @@ def read_flow(
     elif ticket.kind is TicketKind.JOIN and led is not None:
         yield AwaitRound(led)
         ticket = coalescer.outcome(led, read.item_id)
+    now = yield MONOTONIC
+    coalescer.touch(read, now)  # a slow round must not make its members look idle
     if ticket.kind is TicketKind.ANSWERED and ticket.row is not None:
+        age = max(now - ticket.asked_at, 0.0)
         try:
-            return read.answer(ticket.row, ticket.asked_at)
+            return read.answer(ticket.row, age)
         except ValueError:  # pydantic's ValidationError too: the item's own call says why
             pass
     result: T = yield dataclasses.replace(call, coalesce=None)

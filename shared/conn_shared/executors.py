@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 import httpx
 
 from conn_shared.calls import Call, Flow, Now, Sleep
-from conn_shared.coalesce import AwaitRound, Coalescer, LetJoin, read_flow
+from conn_shared.coalesce import AwaitRound, Coalescer, LetJoin, RoundStep, read_flow
 from conn_shared.errors import ConnError
 from conn_shared.http import ApiProfile, Send, Throttle, attempts
 
@@ -165,7 +165,7 @@ class _ExecutorBase:
 
     def _real_clocks(self) -> bool:
         # A fake clock must not write the pool's throttle, nor date its shared listings.
-        return self._monotonic is time.monotonic and self._clock is time.time
+        return self._monotonic is time.monotonic
 
 
 class SyncExecutor(_ExecutorBase):
@@ -212,7 +212,7 @@ class SyncExecutor(_ExecutorBase):
 
     def _drive(self, steps: Generator[Any, Any, T]) -> T:
         # One loop for the attempt loop's Send/Sleep, a flow's Call/Sleep/NOW and a
-        # coalesced read's AwaitRound; a failed nested Call is thrown back in at its
+        # coalesced read's RoundSteps; a failed nested Call is thrown back in at its
         # yield. Closing the generator on the way out runs its clean-up at once
         # (a round whose leader was interrupted hands its members back).
         reply: Any = None
@@ -231,10 +231,8 @@ class SyncExecutor(_ExecutorBase):
                     reply = self._clock()
                 elif isinstance(step, Send):
                     reply = self._send(step.call)
-                elif isinstance(step, AwaitRound):
-                    self._await_round(step)
-                elif isinstance(step, LetJoin):
-                    pass  # threads join a round while its listing runs
+                elif isinstance(step, RoundStep):
+                    reply = self._round_step(step)
                 else:
                     try:
                         if step.coalesce is None:
@@ -246,10 +244,14 @@ class SyncExecutor(_ExecutorBase):
         finally:
             steps.close()
 
-    def _await_round(self, step: AwaitRound) -> None:
-        done = threading.Event()
-        if self._coalescer.on_done(step.round, done.set):
-            done.wait()
+    def _round_step(self, step: RoundStep) -> float | None:
+        if isinstance(step, AwaitRound):
+            done = threading.Event()
+            if self._coalescer.on_done(step.round, done.set):
+                done.wait()
+        elif not isinstance(step, LetJoin):  # threads join a round while its listing runs
+            return self._monotonic()
+        return None
 
     def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
         started = time.monotonic()
@@ -343,10 +345,8 @@ class AsyncExecutor(_ExecutorBase):
                     reply = self._clock()
                 elif isinstance(step, Send):
                     reply = await self._send(step.call)
-                elif isinstance(step, AwaitRound):
-                    await self._await_round(step)
-                elif isinstance(step, LetJoin):
-                    await asyncio.sleep(0)  # one turn: polls woken together join the round
+                elif isinstance(step, RoundStep):
+                    reply = await self._round_step(step)
                 else:
                     try:
                         if step.coalesce is None:
@@ -359,15 +359,21 @@ class AsyncExecutor(_ExecutorBase):
         finally:
             steps.close()
 
-    async def _await_round(self, step: AwaitRound) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    async def _round_step(self, step: RoundStep) -> float | None:
+        if isinstance(step, AwaitRound):
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-        def wake() -> None:
-            if not done.done():
-                done.set_result(None)
+            def wake() -> None:
+                if not done.done():
+                    done.set_result(None)
 
-        if self._coalescer.on_done(step.round, wake):
-            await done
+            if self._coalescer.on_done(step.round, wake):
+                await done
+        elif isinstance(step, LetJoin):
+            await asyncio.sleep(0)  # one turn of the loop: polls woken together join
+        else:
+            return self._monotonic()
+        return None
 
     async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
         client = self._bound()

@@ -36,7 +36,7 @@ _SYNC = {
 
 
 def probe_of_readiness(
-    light: Readiness, raw: RawBuilder | None = None, *, observed_at: float | None = None
+    light: Readiness, raw: RawBuilder | None = None, *, age: float = 0.0
 ) -> Probe[Readiness]:
     """The probe of `light`; its `build` adds `raw()` (None: `light` is already complete)."""
     return Probe(
@@ -45,12 +45,12 @@ def probe_of_readiness(
         light.reason,
         None,
         build=_completed(light, raw),
-        observed_at=observed_at,
+        age=age,
     )
 
 
 def probe_of_sync(
-    light: SyncOutcome, raw: RawBuilder | None = None, *, observed_at: float | None = None
+    light: SyncOutcome, raw: RawBuilder | None = None, *, age: float = 0.0
 ) -> Probe[SyncOutcome]:
     """The probe of `light`; its `build` adds `raw()` (None: `light` is already complete)."""
     until = light.rescheduled_until.timestamp() if light.rescheduled_until else None
@@ -60,7 +60,7 @@ def probe_of_sync(
         light.reason,
         until,
         build=_completed(light, raw),
-        observed_at=observed_at,
+        age=age,
     )
 
 

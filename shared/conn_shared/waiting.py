@@ -281,8 +281,8 @@ class Probe(Generic[T]):
         reason: why, when the backend says.
         resume_at: the vendor's promised restart time (epoch seconds) of a rescheduled sync.
         build: the full result (e.g. a `SyncOutcome` with its redacted `raw`).
-        observed_at: epoch seconds at which the answer was read, when a shared listing
-            read it earlier than the poll (None: the poll read it itself, just now).
+        age: seconds the answer is older than the poll, when a listing shared with
+            other waits read it earlier (0: the poll read it itself, just now).
     """
 
     observed: Observed
@@ -290,7 +290,7 @@ class Probe(Generic[T]):
     reason: str | None
     resume_at: float | None
     build: Callable[[], T] = field(repr=False)
-    observed_at: float | None = None
+    age: float = 0.0
 
 
 def poll_probes(
@@ -346,9 +346,8 @@ def poll_probes(
         )
         if isinstance(decision, PollAgain):
             progress = decision.progress
-            age = 0.0 if probe.observed_at is None else max(now - probe.observed_at, 0.0)
             max_age = decision.after / 2
-            yield Sleep(max(decision.after - age, 0.0))
+            yield Sleep(max(decision.after - probe.age, 0.0))
             continue
         if isinstance(decision, Finished) and decision.succeeded:
             return probe.build()

@@ -110,7 +110,7 @@ def gather(api: Api, *calls: Call[Reading[str]], now: float = 1000.0) -> list[An
 
     async def main() -> list[Any]:
         async with AsyncExecutor(
-            _profile(), transport=httpx.MockTransport(api), clock=lambda: now
+            _profile(), transport=httpx.MockTransport(api), monotonic=lambda: now
         ) as executor:
             flows = [executor.run(one(call)) for call in calls]
             return list(await asyncio.gather(*flows, return_exceptions=True))
@@ -121,7 +121,7 @@ def gather(api: Api, *calls: Call[Reading[str]], now: float = 1000.0) -> list[An
 def test_a_read_alone_sends_its_own_request_and_no_listing() -> None:
     api = Api(_items("a", "b"))
     [reading] = gather(api, read("a"))
-    assert reading == Reading("state-a", {"id": "a", "state": "state-a"}, None)
+    assert reading == Reading("state-a", {"id": "a", "state": "state-a"}, 0.0)
     assert api.requests == ["/items/a"]
 
 
@@ -129,7 +129,7 @@ def test_concurrent_reads_share_one_listing() -> None:
     api = Api(_items("a", "b", "c", "d"))
     readings = gather(api, read("a"), read("b"), read("c"), now=1234.0)
     assert [r.view for r in readings] == ["state-a", "state-b", "state-c"]
-    assert all(r.observed_at == 1234.0 for r in readings)
+    assert all(r.age == 0.0 for r in readings)
     assert api.requests == ["/items"]
 
 
@@ -202,7 +202,7 @@ def test_a_recent_listing_answers_later_reads_within_their_max_age() -> None:
 
     async def main() -> list[Reading[str]]:
         async with AsyncExecutor(
-            _profile(), transport=httpx.MockTransport(api), clock=lambda: now[0]
+            _profile(), transport=httpx.MockTransport(api), monotonic=lambda: now[0]
         ) as executor:
             await asyncio.gather(executor.run(one(read("a"))), executor.run(one(read("b"))))
             now[0] = 1004.0
@@ -211,8 +211,8 @@ def test_a_recent_listing_answers_later_reads_within_their_max_age() -> None:
             return [fresh_enough, too_old]
 
     fresh_enough, too_old = asyncio.run(main())
-    assert fresh_enough.observed_at == 1000.0
-    assert too_old.observed_at == 1004.0  # listed afresh: two waits poll this key
+    assert fresh_enough.age == 4.0
+    assert too_old.age == 0.0  # listed afresh: two waits poll this key
     assert api.requests == ["/items", "/items"]
 
 
@@ -257,19 +257,23 @@ def test_a_cancelled_leader_hands_its_members_back() -> None:
 def test_reads_spread_in_time_are_answered_by_one_listing() -> None:
     api = Api(_items("a", "b", "c"))
     now = [1000.0]
-    executor = SyncExecutor(_profile(), transport=httpx.MockTransport(api), clock=lambda: now[0])
+    executor = SyncExecutor(
+        _profile(), transport=httpx.MockTransport(api), monotonic=lambda: now[0]
+    )
     first_a = executor.run(one(read("a", max_age=10)))  # alone: no other wait is known yet
     first_b = executor.run(one(read("b", max_age=10)))  # two waits known: list, keep every row
     now[0] = 1005.0
     again_a = executor.run(one(read("a", max_age=10)))  # the listing is recent enough
-    assert [first_a.observed_at, first_b.observed_at, again_a.observed_at] == [None, 1000, 1000]
+    assert [first_a.age, first_b.age, again_a.age] == [0.0, 0.0, 5.0]
     assert api.requests == ["/items/a", "/items"]
 
 
 def test_sync_executors_in_threads_join_a_listing_in_flight() -> None:
     api = Api(_items("a", "b"))
     now = [1000.0]
-    executor = SyncExecutor(_profile(), transport=httpx.MockTransport(api), clock=lambda: now[0])
+    executor = SyncExecutor(
+        _profile(), transport=httpx.MockTransport(api), monotonic=lambda: now[0]
+    )
     for item_id in "ab":  # both waits are known now
         executor.run(one(read(item_id, max_age=10)))
     api.requests.clear()
@@ -296,7 +300,7 @@ def test_sync_executors_in_threads_join_a_listing_in_flight() -> None:
         time.sleep(0.001)
     run("b")
     first.join()
-    assert {k: r.observed_at for k, r in results.items()} == {"a": 1015.0, "b": 1015.0}
+    assert {k: r.age for k, r in results.items()} == {"a": 0.0, "b": 0.0}
     assert api.requests == ["/items"]
 
 

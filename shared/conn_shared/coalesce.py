@@ -124,9 +124,10 @@ class Round:
     """One shared listing: its members, and once done its rows or its error."""
 
     first: Coalesce[Any]
-    members: dict[str, None] = field(default_factory=dict)
+    #: Member items -> their reads' `max_age`.
+    members: dict[str, float] = field(default_factory=dict)
     #: The ids the listing is asked for (a filtered listing): members and recent waits.
-    wanted: tuple[str, ...] = ()
+    wanted: frozenset[str] = frozenset()
     sent: bool = False
     #: When the listing was asked for, on the executor's monotonic clock (seconds).
     asked_at: float = 0.0
@@ -190,7 +191,7 @@ class Coalescer:
                 and busy
                 and not (current.sent and read.filtered and read.item_id not in current.wanted)
             ):
-                current.members[read.item_id] = None
+                current.members[read.item_id] = read.max_age
                 return Ticket(TicketKind.JOIN, current)
             last = state.last
             if last is not None and last.asked_at >= now - read.max_age:
@@ -199,20 +200,19 @@ class Coalescer:
                     return Ticket(TicketKind.ANSWERED, row=row, asked_at=last.asked_at)
             if current is not None and busy:
                 return Ticket(TicketKind.NEXT, current)
-            fresh = Round(first=read, members={read.item_id: None})
+            fresh = Round(first=read, members={read.item_id: read.max_age})
             state.current = fresh
             return Ticket(TicketKind.LEAD, fresh)
 
-    def touch(self, read: Coalesce[Any], now: float) -> None:
-        """Count `read`'s item as polled lately, from `now` (when its answer came)."""
-        with self._lock:
-            self._touch(self._keys.setdefault(read.key, _KeyState()), read, now)
-
     @staticmethod
     def _touch(state: _KeyState, read: Coalesce[Any], now: float) -> None:
-        if read.max_age > 0:  # a wait's poll; a one-off read does not make a listing pay
-            until = now + _RECENT_AGES * read.max_age
-            state.recent[read.item_id] = max(state.recent.get(read.item_id, 0.0), until)
+        Coalescer._touch_item(state, read.item_id, read.max_age, now)
+
+    @staticmethod
+    def _touch_item(state: _KeyState, item_id: str, max_age: float, now: float) -> None:
+        if max_age > 0:  # a wait's poll; a one-off read does not make a listing pay
+            until = now + _RECENT_AGES * max_age
+            state.recent[item_id] = max(state.recent.get(item_id, 0.0), until)
 
     def plan(self, led: Round, now: float) -> bool:
         """Whether the round lists (True) or lets every member read alone (False, done).
@@ -225,7 +225,7 @@ class Coalescer:
             polled = {**led.members, **dict.fromkeys(state.recent)}
             count = len(polled)
             if count >= 2 and (led.first.filtered or count > state.pages):
-                led.sent, led.asked_at, led.wanted = True, now, tuple(polled)
+                led.sent, led.asked_at, led.wanted = True, now, frozenset(polled)
                 return True
             led.alone = True
             self._close(state, led)
@@ -240,7 +240,7 @@ class Coalescer:
         """
         rows: dict[str, Row] = {}
         pages = 0
-        call: RowsCall | None = led.first.listing(led.wanted)
+        call: RowsCall | None = led.first.listing(tuple(sorted(led.wanted)))
         while call is not None:
             page: Page[Row] = yield call
             pages += 1
@@ -255,10 +255,11 @@ class Coalescer:
             call = page.next
         return rows, pages
 
-    def finish(self, led: Round, rows: dict[str, Row], pages: int) -> None:
-        """The listing answered: keep its rows for the members and for later reads."""
+    def finish(self, led: Round, rows: dict[str, Row], pages: int, now: float) -> None:
+        """The listing answered at `now`: keep its rows for the members and later reads."""
         with self._lock:
             state = self._keys[led.first.key]
+            self._settle(state, led, now)
             led.rows = rows
             if not led.first.filtered:
                 state.pages = max(pages, 1)
@@ -266,10 +267,11 @@ class Coalescer:
             self._close(state, led)
         self._wake(led)
 
-    def fail(self, led: Round, error: ConnError, *, transient: bool) -> None:
+    def fail(self, led: Round, error: ConnError, now: float, *, transient: bool) -> None:
         """The listing failed: a transient error is every member's; any other sends them alone."""
         with self._lock:
             state = self._keys[led.first.key]
+            self._settle(state, led, now)
             if transient:
                 led.error = error
             else:
@@ -301,6 +303,12 @@ class Coalescer:
         if row is None:
             return Ticket(TicketKind.ALONE)
         return Ticket(TicketKind.ANSWERED, row=row, asked_at=done.asked_at)
+
+    @classmethod
+    def _settle(cls, state: _KeyState, led: Round, now: float) -> None:
+        # A slow round (retries, a long listing) must not make its members look idle.
+        for item_id, max_age in led.members.items():
+            cls._touch_item(state, item_id, max_age, now)
 
     @staticmethod
     def _close(state: _KeyState, led: Round) -> None:
@@ -371,22 +379,20 @@ def read_flow(coalescer: Coalescer, call: Call[T]) -> Generator[Instruction | Ro
                 rows, pages = yield from coalescer.listing_flow(led)
             except ConnError as exc:
                 transient = isinstance(exc, TRANSIENT_POLL_ERRORS)
-                coalescer.fail(led, exc, transient=transient)
+                coalescer.fail(led, exc, (yield MONOTONIC), transient=transient)
                 if transient:
                     raise
             except BaseException:
                 coalescer.abandon(led)
                 raise
             else:
-                coalescer.finish(led, rows, pages)
+                coalescer.finish(led, rows, pages, (yield MONOTONIC))
                 ticket = coalescer.outcome(led, read.item_id)
     elif ticket.kind is TicketKind.JOIN and led is not None:
         yield AwaitRound(led)
         ticket = coalescer.outcome(led, read.item_id)
-    now = yield MONOTONIC
-    coalescer.touch(read, now)  # a slow round must not make its members look idle
     if ticket.kind is TicketKind.ANSWERED and ticket.row is not None:
-        age = max(now - ticket.asked_at, 0.0)
+        age = max((yield MONOTONIC) - ticket.asked_at, 0.0)
         try:
             return read.answer(ticket.row, age)
         except ValueError:  # pydantic's ValidationError too: the item's own call says why

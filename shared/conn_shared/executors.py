@@ -34,6 +34,7 @@ import random
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -78,6 +79,44 @@ def _log_response(profile: ApiProfile, call: Call[Any], status: int, started: fl
         )
 
 
+#: Flows an event loop resumes per turn, at most, after they started, slept or were
+#: answered by a shared listing together: a thousand waits woken at once would otherwise
+#: all run their next step (and the full results of those that finished) in one turn,
+#: and stall the loop for as long.
+_WAKE_BATCH = 50
+
+
+class _Pacer:
+    """Resumes waiting futures `_WAKE_BATCH` per turn of one event loop, in order."""
+
+    def __init__(self) -> None:
+        self._queue: deque[asyncio.Future[None]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def turn(self) -> None:
+        """Wait for this flow's turn: the next `_WAKE_BATCH` in line go each loop turn."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.release(waiter)
+        await waiter
+
+    def release(self, waiter: asyncio.Future[None]) -> None:
+        """Resume `waiter` in a coming turn (called on the waiter's loop)."""
+        self._queue.append(waiter)
+        if self._loop is None:
+            self._loop = waiter.get_loop()
+            self._loop.call_soon(self._turn)
+
+    def _turn(self) -> None:
+        for _ in range(min(_WAKE_BATCH, len(self._queue))):
+            waiter = self._queue.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+        if self._queue and self._loop is not None:
+            self._loop.call_soon(self._turn)
+        else:
+            self._loop = None
+
+
 @dataclass
 class _SyncPool:
     client: httpx.Client
@@ -93,6 +132,7 @@ class _AsyncPool:
     slots: asyncio.Semaphore
     throttle: Throttle = field(default_factory=Throttle)
     coalescer: Coalescer = field(default_factory=Coalescer)
+    pacer: _Pacer = field(default_factory=_Pacer)
 
 
 _sync_pools: dict[tuple[int, tuple[Any, ...]], _SyncPool] = {}
@@ -303,6 +343,7 @@ class AsyncExecutor(_ExecutorBase):
         self._owns_client = client is None and transport is not None
         self._client: httpx.AsyncClient | None = client
         self._slots: asyncio.Semaphore | None = None
+        self._pacer = _Pacer()
         if transport is not None and client is None:
             self._client = httpx.AsyncClient(transport=transport, **profile.client_options())
         self._sleep = sleep
@@ -314,7 +355,7 @@ class AsyncExecutor(_ExecutorBase):
             if self._monotonic is time.monotonic:  # a fake clock must not write the shared throttle
                 self._throttle = pool.throttle
             if self._real_clocks():
-                self._coalescer = pool.coalescer
+                self._coalescer, self._pacer = pool.coalescer, pool.pacer
         return self._client
 
     async def call(self, call: Call[T]) -> T:
@@ -324,7 +365,13 @@ class AsyncExecutor(_ExecutorBase):
         return await self._drive(self._start(call))
 
     async def run(self, flow: Flow[T]) -> T:
-        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
+        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW.
+
+        Flows that start or wake together resume a batch per turn of the loop, so
+        a thousand of them never run one long turn (see `_Pacer`).
+        """
+        self._bound()
+        await self._pacer.turn()
         return await self._drive(flow)
 
     async def _drive(self, steps: Generator[Any, Any, T]) -> T:
@@ -341,6 +388,7 @@ class AsyncExecutor(_ExecutorBase):
                 reply, failure = None, None
                 if isinstance(step, Sleep):
                     await self._sleep(step.seconds)
+                    await self._pacer.turn()
                 elif isinstance(step, Now):
                     reply = self._clock()
                 elif isinstance(step, Send):
@@ -362,12 +410,7 @@ class AsyncExecutor(_ExecutorBase):
     async def _round_step(self, step: RoundStep) -> float | None:
         if isinstance(step, AwaitRound):
             done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-            def wake() -> None:
-                if not done.done():
-                    done.set_result(None)
-
-            if self._coalescer.on_done(step.round, wake):
+            if self._coalescer.on_done(step.round, lambda: self._pacer.release(done)):
                 await done
         elif isinstance(step, LetJoin):
             await asyncio.sleep(0)  # one turn of the loop: polls woken together join

@@ -311,3 +311,28 @@ def test_a_driver_that_ignores_coalescing_sends_the_call_itself() -> None:
         reading = call.parse(client.get(call.path))
     assert reading.view == "state-a"
     assert api.requests == ["/items/a"]
+
+
+def test_flows_that_wake_together_resume_a_batch_per_turn_of_the_loop() -> None:
+    started: list[int] = []
+
+    def flow(index: int) -> Flow[int]:
+        started.append(index)
+        return index
+        yield  # a flow: a generator
+
+    async def main() -> list[int]:
+        async with AsyncExecutor(_profile(), transport=httpx.MockTransport(Api({}))) as executor:
+            runs = [asyncio.ensure_future(executor.run(flow(i))) for i in range(120)]
+            seen = []
+            for _ in range(4):
+                await asyncio.sleep(0)
+                seen.append(len(started))
+            await asyncio.gather(*runs)
+            return seen
+
+    seen = asyncio.run(main())
+    assert seen[0] <= 50, seen  # never the 120 in one turn
+    assert seen == sorted(seen)
+    assert seen[-1] < 120  # still some to go after four turns
+    assert started == list(range(120))  # all ran, in the order they started

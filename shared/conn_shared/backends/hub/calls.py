@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 NAME_MAX = 255
+#: Page size of listings shared by waits (a smaller page decodes in a shorter stall).
+SHARED_PAGE = 250
 SORT_FIELDS = ("name", "created_at", "updated_at", "last_verified_at", "status", "provider")
 SORT_DIRECTIONS = ("asc", "desc")
 
@@ -211,7 +213,7 @@ class HubCalls:
             coalesce = Coalesce(
                 key="hub.connections",
                 item_id=connection_id,
-                listing=lambda ids: self.connection_rows(),
+                listing=lambda ids: self.connection_rows(limit=SHARED_PAGE),
                 answer=_row_reading,
                 max_age=max_age,
             )

@@ -1,18 +1,47 @@
-"""`make bench`: run every benchmark in this folder and print its figures.
+"""`make bench`: ours and the peer packages side by side on the simulator -> bench/RESULTS.md.
 
-Benchmarks print numbers; they never assert on time. Run one alone with
-`python bench/<name>.py --help`.
+    python -m bench                 # quick: a few minutes, 2 pairs per scenario
+    python -m bench --full          # the figures to quote: 5 pairs, 100,000 listed
+    python -m bench --only waits    # one scenario group (calls, waits, imports,
+                                    # listing, sync_and_wait), repeatable
+    python -m bench --throughput    # the simulator's own requests/second
+
+Benchmarks print and write numbers; they never assert on time. Each
+measured run's output (the peers log every poll) goes to bench/bench.log.
 """
 
+import argparse
 import sys
+import time
+from pathlib import Path
 
-from bench import sim_throughput
+from bench import report, sim_throughput
+from bench.runner import FULL, QUICK, run_all
+
+HERE = Path(__file__).resolve().parent
 
 
-def main() -> int:
-    """Run the benchmarks in turn; non-zero if any of them failed to run."""
-    print("== simulator throughput (GET connection details)", flush=True)
-    return sim_throughput.main(["--clients", "3", "--seconds", "5"])
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen scenarios and write RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--full", action="store_true", help="more pairs, larger listings")
+    parser.add_argument("--only", action="append", help="run only this scenario group")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="results file")
+    parser.add_argument(
+        "--throughput", action="store_true", help="measure the simulator's throughput instead"
+    )
+    args = parser.parse_args(argv)
+    if args.throughput:
+        return sim_throughput.main(["--clients", "3", "--seconds", "5"])
+    mode = FULL if args.full else QUICK
+    log = HERE / "bench.log"
+    log.write_text("")
+    started, began = report.machine(), time.monotonic()
+    print(f"bench ({mode.name}): {started}", flush=True)
+    scenarios = run_all(mode, set(args.only) if args.only else None, log)
+    report.write(scenarios, mode, started, args.out, time.monotonic() - began)
+    print(f"wrote {args.out}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -42,9 +42,7 @@ _WAIT_FIGURES = (
     Figure("lag_median_s", "sync end to detection, median (s)"),
 )
 FIGURES: dict[str, tuple[Figure, ...]] = {
-    "calls": (
-        Figure("cpu_us_per_call", "client CPU per call (us)", 1, 0, "ratio <= 0.5"),
-    ),
+    "calls": (Figure("cpu_us_per_call", "client CPU per call (us)", 1, 0, "ratio <= 0.5"),),
     "import": (
         Figure("cpu_s", "CPU of `python -c 'import ...'` (s)", 1, 3, "ratio <= 1.0"),
         Figure("wall_s", "wall time (s)", 1, 3),

@@ -20,7 +20,7 @@ from bench.measure import Meter, StallMonitor
 
 _WARM = {
     "peer-dagster-fivetran": ("dagster_fivetran.resources",),
-    "peer-fivetran-async": ("fivetran_provider_async.triggers", "pendulum"),
+    "peer-fivetran-async": ("fivetran_provider_async.triggers", "pendulum", "requests"),
 }
 
 

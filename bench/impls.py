@@ -162,14 +162,14 @@ _AIRFLOW_CONN_ID = "fivetran_bench"
 
 
 def _point_fivetran_async_at(target: Target) -> None:
-    # The peer's hook hard-codes https://api.fivetran.com; its class attributes say so.
-    from fivetran_provider_async.hooks import FivetranHookAsync  # noqa: PLC0415
+    # The peer's hooks hard-code https://api.fivetran.com; its class attributes say so.
+    from fivetran_provider_async.hooks import FivetranHook  # noqa: PLC0415
 
     os.environ[f"AIRFLOW_CONN_{_AIRFLOW_CONN_ID.upper()}"] = json.dumps(
         {"conn_type": "fivetran", "login": FIVETRAN_API_KEY, "password": FIVETRAN_API_SECRET}
     )
-    FivetranHookAsync.api_protocol = "http"
-    FivetranHookAsync.api_host = target.fivetran.removeprefix("http://")
+    FivetranHook.api_protocol = "http"
+    FivetranHook.api_host = target.fivetran.removeprefix("http://")
 
 
 async def peer_fivetran_async_waits(
@@ -226,11 +226,18 @@ def peer_dagster_fivetran_calls(target: Target, ids: list[str], count: int) -> N
         client.get_connector_details(ids[i % len(ids)])
 
 
-def peer_dagster_fivetran_listing(target: Target, vendor: str, group: str | None) -> int:
-    """dagster-fivetran's `FivetranClient.list_connectors_for_group` (a list of dicts)."""
+def peer_fivetran_async_listing(target: Target, vendor: str, group: str | None) -> int:
+    """airflow-provider-fivetran-async's `FivetranHook.get_connectors`: raw dicts, streamed.
+
+    (dagster-fivetran's `list_connectors_for_group` reads `nextCursor`, which the
+    API does not send, so it stops after the first page: not comparable.)
+    """
+    from fivetran_provider_async.hooks import FivetranHook  # noqa: PLC0415
+
     assert vendor == "fivetran"
     assert group is not None
-    return len(_dagster_client(target).list_connectors_for_group(group))
+    _point_fivetran_async_at(target)
+    return sum(1 for _ in FivetranHook(_AIRFLOW_CONN_ID).get_connectors(group))
 
 
 def peer_dagster_fivetran_sync_and_wait(
@@ -270,7 +277,7 @@ CALLS: dict[str, Callable[[Target, list[str], int], None]] = {
 LISTINGS: dict[str, Callable[[Target, str, str | None], int]] = {
     "ours-client": ours_client_listing,
     "ours-models": ours_models_listing,
-    "peer-dagster-fivetran": peer_dagster_fivetran_listing,
+    "peer-fivetran-async": peer_fivetran_async_listing,
 }
 SYNC_AND_WAIT: dict[str, Callable[[Target, list[str], float], None]] = {
     "ours-client": ours_client_sync_and_wait,

@@ -294,7 +294,7 @@ def run_all(mode: Mode, only: set[str] | None, log: Path) -> list[Scenario]:
         scenarios += run_imports(mode, ["peer-fivetran-async", "peer-dagster-fivetran"])
     if "listing" in chosen:
         print("== listing", flush=True)
-        scenarios += run_listings(mode, log, ["ours-client", "peer-dagster-fivetran"])
+        scenarios += run_listings(mode, log, ["ours-client", "peer-fivetran-async"])
     if "sync_and_wait" in chosen:
         print("== connections triggered and waited", flush=True)
         scenarios.append(run_sync_and_wait(mode, log, ["ours-client", "peer-dagster-fivetran"]))

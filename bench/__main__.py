@@ -5,6 +5,7 @@
     python -m bench --only waits    # one scenario group (calls, waits, imports,
                                     # listing, sync_and_wait), repeatable
     python -m bench --throughput    # the simulator's own requests/second
+    python -m bench --report-only   # RESULTS.md again, from the last run's results.json
 
 Benchmarks print and write numbers; they never assert on time. Each
 measured run's output (the peers log every poll) goes to bench/bench.log.
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench import report, sim_throughput
-from bench.runner import FULL, QUICK, run_all
+from bench.runner import FULL, QUICK, load, run_all
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,15 +31,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--throughput", action="store_true", help="measure the simulator's throughput instead"
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="write RESULTS.md again from results.json"
+    )
     args = parser.parse_args(argv)
     if args.throughput:
         return sim_throughput.main(["--clients", "3", "--seconds", "5"])
+    kept = args.out.with_name("results.json")
+    if args.report_only:
+        scenarios, mode = load(kept)
+        report.write(scenarios, mode, "(not recorded)", args.out, 0.0)
+        print(f"wrote {args.out}", flush=True)
+        return 0
     mode = FULL if args.full else QUICK
     log = HERE / "bench.log"
     log.write_text("")
     started, began = report.machine(), time.monotonic()
     print(f"bench ({mode.name}): {started}", flush=True)
-    scenarios = run_all(mode, set(args.only) if args.only else None, log)
+    scenarios = run_all(mode, set(args.only) if args.only else None, log, kept)
     report.write(scenarios, mode, started, args.out, time.monotonic() - began)
     print(f"wrote {args.out}", flush=True)
     return 0

@@ -94,6 +94,34 @@ async def ours_client_waits(
     return detected
 
 
+async def ours_client_faraday_waits(
+    target: Target, handles: list[dict[str, Any]], poll_interval: float
+) -> Detections:
+    """The same as `ours_client_waits`, on Faraday (whose listing filters by id)."""
+    from conn_shared import (  # noqa: PLC0415
+        AsyncExecutor,
+        FaradayBackend,
+        SyncHandle,
+        WaitPolicy,
+        wait_for_sync,
+    )
+
+    backend = FaradayBackend(api_key=FARADAY_API_KEY, base_url=target.faraday)
+    policy = WaitPolicy(
+        poll_interval=poll_interval, max_poll_interval=poll_interval, backoff=1.0, timeout=3600
+    )
+    detected: Detections = {}
+
+    async def one(raw: dict[str, Any]) -> None:
+        handle = SyncHandle.model_validate(raw)
+        async with AsyncExecutor(backend.profile()) as executor:
+            await executor.run(wait_for_sync(backend, handle, policy=policy))
+        detected[handle.connection_id] = time.time()
+
+    await asyncio.gather(*(one(h) for h in handles))
+    return detected
+
+
 def ours_client_calls(target: Target, ids: list[str], count: int) -> None:
     """`SyncExecutor.call(backend.connection_details(id))`: the full, validated object."""
     from conn_shared import SyncExecutor  # noqa: PLC0415
@@ -268,6 +296,7 @@ def _threads(work: Callable[[str], Any], ids: list[str]) -> None:
 
 WAITS: dict[str, WaitImpl] = {
     "ours-client": ours_client_waits,
+    "ours-client-faraday": ours_client_faraday_waits,
     "peer-fivetran-async": peer_fivetran_async_waits,
 }
 CALLS: dict[str, Callable[[Target, list[str], int], None]] = {

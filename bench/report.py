@@ -60,10 +60,18 @@ FIGURES: dict[str, tuple[Figure, ...]] = {
 }
 
 
+_FARADAY_WAIT_FIGURES = tuple(f for f in _WAIT_FIGURES if not f.key.startswith("lag"))
+
+
 def _figures(scenario: Scenario) -> tuple[Figure, ...]:
+    if scenario.key == "waits_faraday":
+        return _FARADAY_WAIT_FIGURES
     if scenario.key.startswith("waits_"):
         return _WAIT_FIGURES
-    return FIGURES[scenario.key.split("_")[0] if "_" in scenario.key else scenario.key]
+    for group, figures in FIGURES.items():
+        if scenario.key.startswith(group):
+            return figures
+    raise KeyError(f"no figures for scenario {scenario.key!r}")
 
 
 def machine() -> str:
@@ -115,7 +123,7 @@ def _table(scenario: Scenario) -> list[str]:
 def plot(scenarios: list[Scenario], path: Path) -> bool:
     """Cost against concurrent waits for ours and the peer; False when there is no sweep."""
     sweep = sorted(
-        (s for s in scenarios if s.key.startswith("waits_") and s.peer is not None),
+        (s for s in scenarios if s.key.split("_")[-1].isdigit() and s.peer is not None),
         key=lambda s: int(s.key.split("_")[1]),
     )
     if len(sweep) < 2:

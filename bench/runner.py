@@ -7,6 +7,7 @@ first when it is odd; a ratio is ours/peer within one pair, and the figure
 quoted is the median over pairs (below 1 is better for ours).
 """
 
+import dataclasses
 import json
 import os
 import statistics
@@ -23,10 +24,12 @@ from typing import Any
 from bench.impls import IMPORTS
 from bench.simproc import GROUP, Sim
 
-__all__ = ["Mode", "Scenario", "run_all"]
+__all__ = ["Mode", "Scenario", "load", "run_all", "save"]
 
 Figures = dict[str, float]
 _CHILD_TIMEOUT = 900.0
+#: A Faraday sync is set up through the API: GET (the before-state), then force_update.
+_SETUP_REQUESTS_PER_WAIT = 2
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,22 @@ class Scenario:
         assert self.peer is not None
         pairs = zip(self.runs[self.ours], self.runs[self.peer], strict=False)
         return [o[figure] / p[figure] for o, p in pairs if p[figure]]
+
+
+def save(scenarios: list[Scenario], mode: Mode, path: Path) -> None:
+    """Every run's figures as JSON, so the report can be written again (`--report-only`)."""
+    data = {
+        "mode": dataclasses.asdict(mode),
+        "scenarios": [dataclasses.asdict(s) for s in scenarios],
+    }
+    path.write_text(json.dumps(data, indent=1))
+
+
+def load(path: Path) -> tuple[list[Scenario], Mode]:
+    """What `save` wrote."""
+    data = json.loads(path.read_text())
+    mode = Mode(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["mode"].items()})
+    return [Scenario(**s) for s in data["scenarios"]], mode
 
 
 def _target(sim: Sim) -> dict[str, str]:
@@ -162,6 +181,34 @@ def run_waits(mode: Mode, log: Path, impls: list[str]) -> list[Scenario]:
                     scenario.add(impl, wait_run(sim, impl, count, mode, log))
             scenarios.append(scenario)
     return scenarios
+
+
+def run_faraday_waits(mode: Mode, log: Path) -> Scenario:
+    """1,000 concurrent Faraday waits (no peer): CPU, stall, memory, requests per wait."""
+    count = 1000
+    scenario = Scenario(
+        "waits_faraday", f"the same on Faraday, {count:,} waits", "ours-client-faraday", None
+    )
+    with Sim(sync_seconds=mode.sync_seconds) as sim:
+        for run in range(mode.sweep_pairs):
+            print(f"  faraday waits x{count} run {run + 1}/{mode.sweep_pairs}", flush=True)
+            ids = sim.seed("faraday", count)
+            before = sim.requests()
+            job = {
+                "kind": "waits",
+                "impl": "ours-client-faraday",
+                "target": _target(sim),
+                "poll_interval": mode.poll_interval,
+            }
+            # The set-up's requests (prepare and force_update) are counted before the waits.
+            figures, handles = _spawn(job, lambda ids=ids: sim.trigger_faraday(ids), log)  # type: ignore[misc]
+            figures.pop("detected")
+            requests = sim.requests() - _SETUP_REQUESTS_PER_WAIT * len(handles) - before
+            scenario.add(
+                "ours-client-faraday",
+                {**figures, "requests": float(requests), "requests_per_wait": requests / count},
+            )
+    return scenario
 
 
 def run_calls(mode: Mode, log: Path, impls: list[str]) -> Scenario:
@@ -279,16 +326,17 @@ def run_imports(mode: Mode, peers: list[str]) -> list[Scenario]:
     return scenarios
 
 
-def run_all(mode: Mode, only: set[str] | None, log: Path) -> list[Scenario]:
-    """Every scenario (or those in `only`), in a fixed order."""
+def run_all(mode: Mode, only: set[str] | None, log: Path, keep: Path) -> list[Scenario]:
+    """Every scenario (or those in `only`), in a fixed order; saved to `keep` as they end."""
     chosen = only or {"calls", "waits", "imports", "listing", "sync_and_wait"}
-    scenarios: list[Scenario] = []
+    scenarios = _Kept(mode, keep)
     if "calls" in chosen:
         print("== connection-detail calls", flush=True)
         scenarios.append(run_calls(mode, log, ["ours-client", "peer-dagster-fivetran"]))
     if "waits" in chosen:
         print("== concurrent sync waits", flush=True)
         scenarios += run_waits(mode, log, ["ours-client", "peer-fivetran-async"])
+        scenarios.append(run_faraday_waits(mode, log))
     if "imports" in chosen:
         print("== import cost", flush=True)
         scenarios += run_imports(mode, ["peer-fivetran-async", "peer-dagster-fivetran"])
@@ -298,4 +346,21 @@ def run_all(mode: Mode, only: set[str] | None, log: Path) -> list[Scenario]:
     if "sync_and_wait" in chosen:
         print("== connections triggered and waited", flush=True)
         scenarios.append(run_sync_and_wait(mode, log, ["ours-client", "peer-dagster-fivetran"]))
-    return scenarios
+    return list(scenarios)
+
+
+class _Kept(list[Scenario]):
+    """A list of scenarios written to disk whenever one is added."""
+
+    def __init__(self, mode: Mode, path: Path) -> None:
+        super().__init__()
+        self.mode, self.path = mode, path
+
+    def append(self, scenario: Scenario) -> None:
+        super().append(scenario)
+        save(self, self.mode, self.path)
+
+    def __iadd__(self, scenarios: Any) -> "_Kept":
+        for scenario in scenarios:
+            self.append(scenario)
+        return self

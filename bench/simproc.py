@@ -11,6 +11,7 @@ It runs `bench.simserve` (the project's `SimServer`, seeded in bulk) and talks
 to it over stdin and HTTP. Nothing done here is measured.
 """
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -20,10 +21,18 @@ from typing import Any
 
 import httpx
 
-from conn_shared import FivetranBackend, SyncHandle, SyncKind
+from conn_shared import (
+    AsyncExecutor,
+    FaradayBackend,
+    FivetranBackend,
+    SyncHandle,
+    SyncKind,
+    prepare_sync,
+    request_sync,
+)
 from conn_shared.backends.fivetran.models import Connection
 from conn_shared.backends.fivetran.states import sync_marker
-from conn_shared.sim.credentials import FIVETRAN_API_KEY, FIVETRAN_API_SECRET
+from conn_shared.sim.credentials import FARADAY_API_KEY, FIVETRAN_API_KEY, FIVETRAN_API_SECRET
 
 __all__ = ["FIVETRAN_AUTH", "GROUP", "Sim"]
 
@@ -120,6 +129,24 @@ class Sim:
             ).model_dump(mode="json")
             for connection_id, before in zip(ids, befores, strict=True)
         ]
+
+    def trigger_faraday(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Rerun each Faraday connection through its API (prepare, then force_update)."""
+        backend = FaradayBackend(api_key=FARADAY_API_KEY, base_url=self.base("faraday"))
+
+        async def main() -> list[dict[str, Any]]:
+            executor = AsyncExecutor(backend.profile())
+            gate = asyncio.Semaphore(16)
+
+            async def one(connection_id: str) -> dict[str, Any]:
+                async with gate:
+                    handle = await executor.run(prepare_sync(backend, connection_id))
+                    await executor.run(request_sync(backend, handle))
+                return handle.model_dump(mode="json")
+
+            return list(await asyncio.gather(*(one(i) for i in ids)))
+
+        return asyncio.run(main())
 
     def finished_at(self, ids: list[str]) -> list[float | None]:
         """When each connection's latest sync succeeded, in wall-clock epoch seconds."""

@@ -26,6 +26,7 @@ import copy
 import json
 import sys
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -95,7 +96,8 @@ def seed(server: SimServer, name: str, count: int, group: str, prefix: str) -> l
     ids = [template_id]
     for i in range(1, count):
         clone = copy.deepcopy(template)
-        clone.id = f"{prefix}-{i:06d}"
+        # Faraday and the hub address connections by UUID; Fivetran by any string.
+        clone.id = f"{prefix}-{i:06d}" if name == "fivetran" else str(uuid.uuid4())
         if name == "fivetran":
             clone.seq = server.backends[name].next_seq()  # type: ignore[attr-defined]
             clone.schema = f"{prefix}_{i}"

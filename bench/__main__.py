@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="write RESULTS.md again from results.json"
     )
+    parser.add_argument(
+        "--ours-waits", default="ours-client", help="our WAITS implementation (bench.impls)"
+    )
+    parser.add_argument(
+        "--ours-sync", default="ours-client", help="our SYNC_AND_WAIT implementation"
+    )
     args = parser.parse_args(argv)
     if args.throughput:
         return sim_throughput.main(["--clients", "3", "--seconds", "5"])
@@ -48,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     log.write_text("")
     started, began = report.machine(), time.monotonic()
     print(f"bench ({mode.name}): {started}", flush=True)
-    scenarios = run_all(mode, set(args.only) if args.only else None, log, kept)
+    only = set(args.only) if args.only else None
+    scenarios = run_all(mode, only, log, kept, ours_waits=args.ours_waits, ours_sync=args.ours_sync)
     report.write(scenarios, mode, started, args.out, time.monotonic() - began)
     print(f"wrote {args.out}", flush=True)
     return 0

@@ -21,7 +21,8 @@ Signatures, one per scenario kind:
 
 To add "through our Airflow trigger" and "through our Dagster op", register
 functions of these signatures under "ours-airflow-trigger" (WAITS) and
-"ours-dagster-op" (SYNC_AND_WAIT); `python -m bench --impls ...` picks them.
+"ours-dagster-op" (SYNC_AND_WAIT), name what they import in `bench.child._WARM`,
+and run `python -m bench --ours-waits ours-airflow-trigger --ours-sync ours-dagster-op`.
 """
 
 import asyncio
@@ -67,18 +68,11 @@ def _fivetran(target: Target) -> Any:
     )
 
 
-async def ours_client_waits(
-    target: Target, handles: list[dict[str, Any]], poll_interval: float
+async def _ours_waits(
+    backend: Any, handles: list[dict[str, Any]], poll_interval: float
 ) -> Detections:
-    """One `AsyncExecutor` per wait (the way a trigger is written), all in this loop."""
-    from conn_shared import (  # noqa: PLC0415
-        AsyncExecutor,
-        SyncHandle,
-        WaitPolicy,
-        wait_for_sync,
-    )
+    from conn_shared import AsyncExecutor, SyncHandle, WaitPolicy, wait_for_sync  # noqa: PLC0415
 
-    backend = _fivetran(target)
     policy = WaitPolicy(
         poll_interval=poll_interval, max_poll_interval=poll_interval, backoff=1.0, timeout=3600
     )
@@ -92,34 +86,23 @@ async def ours_client_waits(
 
     await asyncio.gather(*(one(h) for h in handles))
     return detected
+
+
+async def ours_client_waits(
+    target: Target, handles: list[dict[str, Any]], poll_interval: float
+) -> Detections:
+    """One `AsyncExecutor` per wait (the way a trigger is written), all in this loop."""
+    return await _ours_waits(_fivetran(target), handles, poll_interval)
 
 
 async def ours_client_faraday_waits(
     target: Target, handles: list[dict[str, Any]], poll_interval: float
 ) -> Detections:
     """The same as `ours_client_waits`, on Faraday (whose listing filters by id)."""
-    from conn_shared import (  # noqa: PLC0415
-        AsyncExecutor,
-        FaradayBackend,
-        SyncHandle,
-        WaitPolicy,
-        wait_for_sync,
-    )
+    from conn_shared import FaradayBackend  # noqa: PLC0415
 
     backend = FaradayBackend(api_key=FARADAY_API_KEY, base_url=target.faraday)
-    policy = WaitPolicy(
-        poll_interval=poll_interval, max_poll_interval=poll_interval, backoff=1.0, timeout=3600
-    )
-    detected: Detections = {}
-
-    async def one(raw: dict[str, Any]) -> None:
-        handle = SyncHandle.model_validate(raw)
-        async with AsyncExecutor(backend.profile()) as executor:
-            await executor.run(wait_for_sync(backend, handle, policy=policy))
-        detected[handle.connection_id] = time.time()
-
-    await asyncio.gather(*(one(h) for h in handles))
-    return detected
+    return await _ours_waits(backend, handles, poll_interval)
 
 
 def ours_client_calls(target: Target, ids: list[str], count: int) -> None:

@@ -326,8 +326,20 @@ def run_imports(mode: Mode, peers: list[str]) -> list[Scenario]:
     return scenarios
 
 
-def run_all(mode: Mode, only: set[str] | None, log: Path, keep: Path) -> list[Scenario]:
-    """Every scenario (or those in `only`), in a fixed order; saved to `keep` as they end."""
+def run_all(
+    mode: Mode,
+    only: set[str] | None,
+    log: Path,
+    keep: Path,
+    *,
+    ours_waits: str = "ours-client",
+    ours_sync: str = "ours-client",
+) -> list[Scenario]:
+    """Every scenario (or those in `only`), in a fixed order; saved to `keep` as they end.
+
+    `ours_waits` and `ours_sync` name our implementation (see `bench.impls`) of the
+    waiting and the trigger-and-wait scenarios.
+    """
     chosen = only or {"calls", "waits", "imports", "listing", "sync_and_wait"}
     scenarios = _Kept(mode, keep)
     if "calls" in chosen:
@@ -335,7 +347,7 @@ def run_all(mode: Mode, only: set[str] | None, log: Path, keep: Path) -> list[Sc
         scenarios.append(run_calls(mode, log, ["ours-client", "peer-dagster-fivetran"]))
     if "waits" in chosen:
         print("== concurrent sync waits", flush=True)
-        scenarios += run_waits(mode, log, ["ours-client", "peer-fivetran-async"])
+        scenarios += run_waits(mode, log, [ours_waits, "peer-fivetran-async"])
         scenarios.append(run_faraday_waits(mode, log))
     if "imports" in chosen:
         print("== import cost", flush=True)
@@ -345,7 +357,7 @@ def run_all(mode: Mode, only: set[str] | None, log: Path, keep: Path) -> list[Sc
         scenarios += run_listings(mode, log, ["ours-client", "peer-fivetran-async"])
     if "sync_and_wait" in chosen:
         print("== connections triggered and waited", flush=True)
-        scenarios.append(run_sync_and_wait(mode, log, ["ours-client", "peer-dagster-fivetran"]))
+        scenarios.append(run_sync_and_wait(mode, log, [ours_sync, "peer-dagster-fivetran"]))
     return list(scenarios)
 
 

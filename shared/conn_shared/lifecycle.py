@@ -20,7 +20,7 @@ plain-JSON pydantic models, each keeping the vendor's own object, with secrets
 redacted, in `raw`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -83,6 +83,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R", Readiness, SyncOutcome)
 SpecT = TypeVar("SpecT")
 
 
@@ -285,29 +286,24 @@ def wait_until_ready(
     `raw` is then the object as the listing gave it.
     """
     require(backend, Step.READINESS)
-    what = f"connection {connection_id}"
-
-    def error_for(end: WaitEnd, last: Probe[Readiness] | None) -> Exception:
-        return _end_error(
-            end,
-            backend=backend.name,
-            connection_id=connection_id,
-            what=what,
-            failure=ConnectionFailedError,
-            not_done="not ready",
-            seen=_seen(last),
-        )
-
-    probe_flow = getattr(backend, "readiness_probe_flow", None)  # absent on minimal backends
-
-    def observe(max_age: float) -> Flow[Probe[Readiness]]:
-        if probe_flow is not None:
-            probe: Probe[Readiness] = yield from probe_flow(connection_id, max_age=max_age)
-            return probe
-        readiness = yield from backend.readiness_flow(connection_id)
-        return probe_of_readiness(readiness)
-
-    return poll_probes(observe, policy or WaitPolicy(), progress, what=what, error_for=error_for)
+    return poll_probes(
+        _observer(
+            getattr(backend, "readiness_probe_flow", None),
+            connection_id,
+            lambda: backend.readiness_flow(connection_id),
+            probe_of_readiness,
+        ),
+        policy or WaitPolicy(),
+        progress,
+        what=f"connection {connection_id}",
+        error_for=_errors(
+            backend.name,
+            connection_id,
+            f"connection {connection_id}",
+            ConnectionFailedError,
+            "not ready",
+        ),
+    )
 
 
 def wait_for_sync(
@@ -333,28 +329,56 @@ def wait_for_sync(
     require(backend, Step.SYNC_OUTCOME)
     _check_handle(backend, handle)
     what = f"{handle.kind.value} of connection {handle.connection_id}"
+    return poll_probes(
+        _observer(
+            getattr(backend, "sync_probe_flow", None),
+            handle,
+            lambda: backend.sync_outcome_flow(handle),
+            probe_of_sync,
+        ),
+        policy or WaitPolicy(),
+        progress,
+        what=what,
+        error_for=_errors(
+            backend.name, handle.connection_id, what, SyncFailedError, "not finished"
+        ),
+    )
 
-    def error_for(end: WaitEnd, last: Probe[SyncOutcome] | None) -> Exception:
+
+def _observer(
+    probe_flow: Callable[..., Flow[Probe[R]]] | None,
+    subject: Any,
+    full_flow: Callable[[], Flow[R]],
+    probe_of: Callable[[R], Probe[R]],
+) -> Callable[[float], Flow[Probe[R]]]:
+    """A wait's poll: the backend's cheap probe when it has one (minimal backends may not),
+    else its full result wrapped as a probe."""
+
+    def observe(max_age: float) -> Flow[Probe[R]]:
+        if probe_flow is not None:
+            probe: Probe[R] = yield from probe_flow(subject, max_age=max_age)
+            return probe
+        value = yield from full_flow()
+        return probe_of(value)
+
+    return observe
+
+
+def _errors(
+    backend: str, connection_id: str, what: str, failure: type[LifecycleError], not_done: str
+) -> Callable[[WaitEnd, Probe[Any] | None], Exception]:
+    def error_for(end: WaitEnd, last: Probe[Any] | None) -> Exception:
         return _end_error(
             end,
-            backend=backend.name,
-            connection_id=handle.connection_id,
+            backend=backend,
+            connection_id=connection_id,
             what=what,
-            failure=SyncFailedError,
-            not_done="not finished",
+            failure=failure,
+            not_done=not_done,
             seen=_seen(last),
         )
 
-    probe_flow = getattr(backend, "sync_probe_flow", None)  # absent on minimal backends
-
-    def observe(max_age: float) -> Flow[Probe[SyncOutcome]]:
-        if probe_flow is not None:
-            probe: Probe[SyncOutcome] = yield from probe_flow(handle, max_age=max_age)
-            return probe
-        outcome = yield from backend.sync_outcome_flow(handle)
-        return probe_of_sync(outcome)
-
-    return poll_probes(observe, policy or WaitPolicy(), progress, what=what, error_for=error_for)
+    return error_for
 
 
 def _seen(last: Probe[Any] | None) -> tuple[str, str | None] | None:

@@ -2,22 +2,24 @@
 
     python -m bench                 # quick: a few minutes, 2 pairs per scenario
     python -m bench --full          # the figures to quote: 5 pairs, 100,000 listed
+    python -m bench --only listing --listing 100000   # 100,000 listed, quick otherwise
     python -m bench --only waits    # one scenario group (calls, waits, imports,
                                     # listing, sync_and_wait), repeatable
     python -m bench --throughput    # the simulator's own requests/second
-    python -m bench --report-only   # RESULTS.md again, from the last run's results.json
+    python -m bench --report-only   # RESULTS.md again, from the last run's RESULTS.json
 
 Benchmarks print and write numbers; they never assert on time. Each
 measured run's output (the peers log every poll) goes to bench/bench.log.
 """
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
 
 from bench import report, sim_throughput
-from bench.runner import FULL, QUICK, load, run_all
+from bench.runner import FULL, QUICK, load, run_all, save
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         "--throughput", action="store_true", help="measure the simulator's throughput instead"
     )
     parser.add_argument(
-        "--report-only", action="store_true", help="write RESULTS.md again from results.json"
+        "--report-only", action="store_true", help="write the results file again from its .json"
+    )
+    parser.add_argument(
+        "--listing", type=int, help="Fivetran connections to list (default: by mode)"
     )
     parser.add_argument(
         "--ours-waits", default="ours-client", help="our WAITS implementation (bench.impls)"
@@ -43,20 +48,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.throughput:
         return sim_throughput.main(["--clients", "3", "--seconds", "5"])
-    kept = args.out.with_name("results.json")
+    kept = args.out.with_suffix(".json")  # every run's figures, for --report-only
     if args.report_only:
-        scenarios, mode = load(kept)
-        report.write(scenarios, mode, "(not recorded)", args.out, 0.0)
+        scenarios, mode, run = load(kept)
+        report.write(scenarios, mode, run, args.out)
         print(f"wrote {args.out}", flush=True)
         return 0
     mode = FULL if args.full else QUICK
+    if args.listing:
+        mode = dataclasses.replace(mode, listing=args.listing)
     log = HERE / "bench.log"
     log.write_text("")
     started, began = report.machine(), time.monotonic()
     print(f"bench ({mode.name}): {started}", flush=True)
     only = set(args.only) if args.only else None
     scenarios = run_all(mode, only, log, kept, ours_waits=args.ours_waits, ours_sync=args.ours_sync)
-    report.write(scenarios, mode, started, args.out, time.monotonic() - began)
+    run = report.header(mode, started, time.monotonic() - began)
+    save(scenarios, mode, kept, run)
+    report.write(scenarios, mode, run, args.out)
     print(f"wrote {args.out}", flush=True)
     return 0
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.runner import Mode, Scenario
 
-__all__ = ["machine", "plot", "write"]
+__all__ = ["header", "machine", "plot", "write"]
 
 
 @dataclass(frozen=True)
@@ -159,15 +159,23 @@ def plot(scenarios: list[Scenario], path: Path) -> bool:
     return True
 
 
-def write(scenarios: list[Scenario], mode: Mode, started: str, out: Path, seconds: float) -> None:
-    """Write RESULTS.md (and the plot beside it)."""
+def header(mode: Mode, started: str, seconds: float) -> dict[str, str]:
+    """What the results file says about the run: machine, command, duration (kept in JSON)."""
+    return {
+        "machine": f"{machine()} (at the end; at the start: {started})",
+        "command": f"`{_command(mode)}` ({mode.name} mode, {seconds / 60:.1f} min, "
+        f"finished {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
+    }
+
+
+def write(scenarios: list[Scenario], mode: Mode, run: dict[str, str], out: Path) -> None:
+    """Write the results file (and the plot beside it); `run` is `header(...)`."""
     image = out.with_name("waits_scaling.png")
     lines = [
         "# Benchmarks: conn-providers side by side with the peer packages",
         "",
-        f"- **Machine**: {machine()} (at the end; at the start: {started})",
-        f"- **Command**: `{_command(mode)}` ({mode.name} mode, {seconds / 60:.1f} min, "
-        f"finished {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
+        f"- **Machine**: {run.get('machine', 'not recorded')}",
+        f"- **Command**: {run.get('command', 'not recorded')}",
         f"- **Method**: every run is a fresh process against the simulator in a process of "
         f"its own; ours and the peer alternate (pair i starts with ours when i is even); "
         f"ratios are ours/peer within a pair, and the figure is their median (below 1 is "

@@ -78,20 +78,23 @@ class Scenario:
         return [o[figure] / p[figure] for o, p in pairs if p[figure]]
 
 
-def save(scenarios: list[Scenario], mode: Mode, path: Path) -> None:
+def save(
+    scenarios: list[Scenario], mode: Mode, path: Path, run: dict[str, str] | None = None
+) -> None:
     """Every run's figures as JSON, so the report can be written again (`--report-only`)."""
     data = {
         "mode": dataclasses.asdict(mode),
         "scenarios": [dataclasses.asdict(s) for s in scenarios],
+        "run": run or {},
     }
     path.write_text(json.dumps(data, indent=1))
 
 
-def load(path: Path) -> tuple[list[Scenario], Mode]:
-    """What `save` wrote."""
+def load(path: Path) -> tuple[list[Scenario], Mode, dict[str, str]]:
+    """What `save` wrote: the scenarios, the mode and the run's header."""
     data = json.loads(path.read_text())
     mode = Mode(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["mode"].items()})
-    return [Scenario(**s) for s in data["scenarios"]], mode
+    return [Scenario(**s) for s in data["scenarios"]], mode, data.get("run", {})
 
 
 def _target(sim: Sim) -> dict[str, str]:

@@ -203,10 +203,6 @@ class _ExecutorBase:
     def _start(self, call: Call[T]) -> Generator[Send | Sleep, Any, T]:
         return attempts(self.profile, call, self._throttle, self._monotonic, self._rng)
 
-    def _real_clocks(self) -> bool:
-        # A fake clock must not write the pool's throttle, nor date its shared listings.
-        return self._monotonic is time.monotonic
-
 
 class SyncExecutor(_ExecutorBase):
     """Runs calls and flows with a pooled `httpx.Client`; use it as a context manager.
@@ -235,10 +231,8 @@ class SyncExecutor(_ExecutorBase):
         else:
             pool = _sync_pool(profile)
             self._client = pool.client
-            if monotonic is time.monotonic:  # a fake clock must not write the shared throttle
-                self._throttle = pool.throttle
-            if self._real_clocks():
-                self._coalescer = pool.coalescer
+            if monotonic is time.monotonic:  # a fake clock must not write the pool's state
+                self._throttle, self._coalescer = pool.throttle, pool.coalescer
         self._sleep = sleep
 
     def call(self, call: Call[T]) -> T:
@@ -352,10 +346,9 @@ class AsyncExecutor(_ExecutorBase):
         if self._client is None:
             pool = _async_pool(self.profile)
             self._client, self._slots = pool.client, pool.slots
-            if self._monotonic is time.monotonic:  # a fake clock must not write the shared throttle
-                self._throttle = pool.throttle
-            if self._real_clocks():
-                self._coalescer, self._pacer = pool.coalescer, pool.pacer
+            if self._monotonic is time.monotonic:  # a fake clock must not write the pool's state
+                self._throttle, self._coalescer = pool.throttle, pool.coalescer
+            self._pacer = pool.pacer
         return self._client
 
     async def call(self, call: Call[T]) -> T:

@@ -27,9 +27,10 @@ from conn_demo.context import (
     DemoContext,
     failing_step,
     patched_environ,
+    record_refusals,
 )
 from conn_demo.records import LIFECYCLE, SETUP_FAILS, Status, StepRecord
-from conn_shared import Step, UnsupportedStepError, backend_entry
+from conn_shared import Step, UnsupportedStepError
 from conn_shared.sim.server import SimServer
 
 __all__ = ["TASK_STEPS", "AirflowDriver", "connection_json"]
@@ -278,35 +279,20 @@ class AirflowDriver:
             )
 
     def unsupported(self, ctx: DemoContext, backend: str) -> None:
-        """Define each operator `backend` lacks in a DAG; each must be refused at once."""
+        """Define each operator `backend` lacks in a DAG; each must be refused at parse time."""
         from airflow.sdk import DAG  # noqa: PLC0415
 
-        has = backend_entry(backend).capabilities
-        for step, capability, build in _probes():
-            if capability in has:
-                continue
-            before, started = ctx.calls(backend), time.perf_counter()
-            try:
+        def in_a_dag(capability: Step, build: Callable[[str], Any]) -> Callable[[], object]:
+            def define() -> object:
                 with DAG(f"conn_demo_{backend}_{capability.value}", schedule=None):
-                    build(backend)
-            except UnsupportedStepError as exc:
-                status, outcome = Status.UNSUPPORTED, f"refused when parsed: {exc}"
-            except Exception as exc:  # any other answer is the unexpected one
-                status, outcome = Status.FAILED, f"{type(exc).__name__}: {exc}"
-            else:
-                status, outcome = Status.SUCCEEDED, "defined, though the backend lacks the step"
-            ctx.progress.record(
-                StepRecord(
-                    orchestrator=self.name,
-                    backend=backend,
-                    step=step,
-                    status=status,
-                    expected=Status.UNSUPPORTED,
-                    outcome=outcome,
-                    api_calls=ctx.calls(backend) - before,
-                    seconds=time.perf_counter() - started,
-                )
-            )
+                    return build(backend)
+
+            return define
+
+        probes = [(step, cap, in_a_dag(cap, build)) for step, cap, build in _probes()]
+        record_refusals(
+            ctx, self.name, backend, probes, refusal=UnsupportedStepError, when="parsed"
+        )
 
     def close(self) -> None:
         """Stop listening to task events; drop the Airflow connections."""

@@ -7,12 +7,13 @@ orchestrator's part of the demo and reports a `StepRecord` per step through
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from conn_demo.records import StepRecord
+from conn_demo.records import Status, StepRecord
 from conn_shared import Step, backend_entry
 from conn_shared.sim.faults import FaultRule
 from conn_shared.sim.server import SimServer
@@ -31,6 +32,7 @@ __all__ = [
     "examples_environment",
     "failing_step",
     "patched_environ",
+    "record_refusals",
 ]
 
 #: Every orchestrator the demo knows, in the order it runs them.
@@ -164,3 +166,46 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = old
+
+
+def record_refusals(
+    ctx: DemoContext,
+    orchestrator: str,
+    backend: str,
+    probes: Sequence[tuple[str, Step, Callable[[], object]]],
+    *,
+    refusal: type[Exception],
+    when: str,
+) -> None:
+    """Define each step `backend` lacks; record how the orchestrator answered.
+
+    `probes` are (step, capability, definer); a definer whose capability the
+    backend has is skipped. Raising `refusal` is the expected answer
+    ("unsupported"); defining the step, or any other error, is unexpected.
+    `when` says when the refusal comes ("parsed", "defined").
+    """
+    has = backend_entry(backend).capabilities
+    for step, capability, define in probes:
+        if capability in has:
+            continue
+        before, started = ctx.calls(backend), time.perf_counter()
+        try:
+            define()
+        except refusal as exc:
+            status, outcome = Status.UNSUPPORTED, f"refused when {when}: {exc}"
+        except Exception as exc:  # any other answer is the unexpected one
+            status, outcome = Status.FAILED, f"{type(exc).__name__}: {exc}"
+        else:
+            status, outcome = Status.SUCCEEDED, "accepted, though the backend lacks the step"
+        ctx.progress.record(
+            StepRecord(
+                orchestrator=orchestrator,
+                backend=backend,
+                step=step,
+                status=status,
+                expected=Status.UNSUPPORTED,
+                outcome=outcome,
+                api_calls=ctx.calls(backend) - before,
+                seconds=time.perf_counter() - started,
+            )
+        )

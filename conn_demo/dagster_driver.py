@@ -20,6 +20,7 @@ import contextlib
 import importlib.util
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,9 +33,10 @@ from conn_demo.context import (
     DemoContext,
     failing_step,
     patched_environ,
+    record_refusals,
 )
 from conn_demo.records import LIFECYCLE, SETUP_FAILS, Status, StepRecord
-from conn_shared import Step, backend_entry
+from conn_shared import Step
 from dagster_conn import (
     build_pause_op,
     build_resume_op,
@@ -139,32 +141,16 @@ class DagsterDriver:
             )
 
     def unsupported(self, ctx: DemoContext, backend: str) -> None:
-        """Build each op `backend` lacks; each must be refused at once."""
-        has = backend_entry(backend).capabilities
-        for step, capability, build in _PROBES:
-            if capability in has:
-                continue
-            before, started = ctx.calls(backend), time.perf_counter()
-            try:
-                build(backend=backend)
-            except dg.DagsterInvalidDefinitionError as exc:
-                status, outcome = Status.UNSUPPORTED, f"refused when defined: {exc}"
-            except Exception as exc:  # any other answer is the unexpected one
-                status, outcome = Status.FAILED, f"{type(exc).__name__}: {exc}"
-            else:
-                status, outcome = Status.SUCCEEDED, "built, though the backend lacks the step"
-            ctx.progress.record(
-                StepRecord(
-                    orchestrator=self.name,
-                    backend=backend,
-                    step=step,
-                    status=status,
-                    expected=Status.UNSUPPORTED,
-                    outcome=outcome,
-                    api_calls=ctx.calls(backend) - before,
-                    seconds=time.perf_counter() - started,
-                )
-            )
+        """Build each op `backend` lacks; each must be refused when defined."""
+        probes = [(step, cap, partial(build, backend=backend)) for step, cap, build in _PROBES]
+        record_refusals(
+            ctx,
+            self.name,
+            backend,
+            probes,
+            refusal=dg.DagsterInvalidDefinitionError,
+            when="defined",
+        )
 
     def close(self) -> None:
         """Drop the instance and restore the password variables."""

@@ -116,17 +116,13 @@ class DagsterDriver:
         """The connection's job, its on-demand jobs and its assets; each step must succeed."""
         connection = self._connections[backend]
         result = self._job(ctx, backend, connection.name, LIFECYCLE, lambda s: Status.SUCCEEDED)
-        ensure = f"{connection.name}_ensure_connection"
-        if result is None or not result.success:
+        if not result.success:
             return
-        on_it = {"connection_id": result.output_for_node(ensure)}
-        # Assets before the pause: a paused connection refuses syncs.
-        for suffix in ("resync", None, "pause", "resume"):
-            if suffix is None:
-                self._assets(ctx, backend, connection.name)
-            elif f"{connection.name}_{suffix}" in self._jobs:
-                job = f"{connection.name}_{suffix}"
-                self._job(ctx, backend, job, LIFECYCLE, lambda s: Status.SUCCEEDED, inputs=on_it)
+        on_it = {"connection_id": result.output_for_node(f"{connection.name}_ensure_connection")}
+        self._on_demand(ctx, backend, f"{connection.name}_resync", on_it)
+        self._assets(ctx, backend, connection.name)  # before the pause: paused refuses syncs
+        self._on_demand(ctx, backend, f"{connection.name}_pause", on_it)
+        self._on_demand(ctx, backend, f"{connection.name}_resume", on_it)
 
     def setup_fails(self, ctx: DemoContext, backend: str) -> None:
         """The connection's job with a password the source rejects: one step must fail."""
@@ -156,6 +152,11 @@ class DagsterDriver:
         """Drop the instance and restore the password variables."""
         self._stack.close()
 
+    def _on_demand(self, ctx: DemoContext, backend: str, job: str, inputs: dict[str, Any]) -> None:
+        """Run an on-demand job of the example, if it defines one for this backend."""
+        if job in self._jobs:
+            self._job(ctx, backend, job, LIFECYCLE, lambda step: Status.SUCCEEDED, inputs=inputs)
+
     def _secrets(self, password: str) -> dict[str, str]:
         """Every variable the connections' specs read a secret from, set to `password`."""
         return {var: password for c in self._connections.values() for var in c.secrets.values()}
@@ -169,7 +170,7 @@ class DagsterDriver:
         expect: Callable[[str], Status],
         *,
         inputs: dict[str, Any] | None = None,
-    ) -> dg.ExecuteInProcessResult | None:
+    ) -> dg.ExecuteInProcessResult:
         """Run a job; one record per step that started, in order."""
         assert self._defs is not None
         marks: dict[str, int] = {}  # step key -> the backend's calls when its op ended

@@ -72,10 +72,12 @@ def _hides(key: object, value: object) -> bool:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every literal occurrence of the given secrets (4+ chars) replaced."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+    """`text` with every literal occurrence of the given secrets (4+ chars) replaced.
+
+    Longest first, so a secret that contains another is hidden whole.
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
     return text
 
 

@@ -13,7 +13,6 @@ request), the same as when its worker is killed there: the vendor has what the
 try sent, and the next try has only what was recorded before the end.
 """
 
-import base64
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,9 +26,7 @@ __all__ = [
     "RESYNC_ROUTE",
     "SyncRoutes",
     "connections",
-    "credential_values",
     "frozen_clock",
-    "hits",
     "lost_create",
     "lost_request",
     "run_dag",
@@ -112,29 +109,6 @@ def spec_with_secret(backend: str, label: str, secret: str) -> dict[str, Any]:
 def connections(sim: SimServer, backend: str) -> int:
     """How many connections the vendor holds."""
     return len(sim.state()["backends"][backend]["connections"])
-
-
-def credential_values(sim: SimServer) -> dict[str, str]:
-    """Label -> each credential the simulator accepts, with Fivetran's Basic header value."""
-    accepted = sim.credentials
-    basic = f"{accepted.fivetran_api_key}:{accepted.fivetran_api_secret}"
-    return {
-        "fivetran api_key": accepted.fivetran_api_key,
-        "fivetran api_secret": accepted.fivetran_api_secret,
-        "fivetran basic auth": base64.b64encode(basic.encode()).decode(),
-        "faraday api_key": accepted.faraday_api_key,
-        "hub token": accepted.hub_token,
-    }
-
-
-def hits(places: dict[str, str], secrets: dict[str, str]) -> list[tuple[str, str]]:
-    """(place, secret label) for every secret found in a place's text."""
-    return [
-        (place, label)
-        for place, text in places.items()
-        for label, secret in secrets.items()
-        if secret in text
-    ]
 
 
 def run_dag(dag: Any) -> Any:

@@ -30,6 +30,23 @@ _SHARED_FIELDS: dict[str, Any] = {
         "description": "Seconds each HTTP attempt may take to read or write.",
         "schema": {"type": ["number", "null"], "default": 30, "minimum": 1},
     },
+    "verify_tls": {
+        "label": "Verify TLS certificates",
+        "description": "Check the server's certificate (turn off only for a test server).",
+        "schema": {"type": ["boolean", "null"], "default": True},
+    },
+    "ca_bundle": {
+        "label": "CA bundle path",
+        "description": "A CA bundle file (PEM) to verify the server against, e.g. a "
+        "corporate proxy's; empty: the default bundle.",
+        "schema": {"type": ["string", "null"]},
+    },
+    "allow_insecure_http": {
+        "label": "Allow plain http",
+        "description": "Send the credentials over http to a host that is not this machine "
+        "(they then cross the network unencrypted).",
+        "schema": {"type": ["boolean", "null"], "default": False},
+    },
     "max_attempts": {
         "label": "Attempts per request",
         "description": "Attempts for one request, the first included; transient "

@@ -13,6 +13,9 @@ fields they share live in the Connection's extra under their bare names:
     ui_base_url   root of the vendor's web UI, for extra links
     timeout       seconds each HTTP attempt may take to read or write (default 30)
     max_attempts  attempts per request, the first included (default 5)
+    verify_tls    verify the server's certificate (default true)
+    ca_bundle     path of a CA bundle file to verify against instead of the default
+    allow_insecure_http  allow plain http to a host that is not loopback (default false)
 
 Each credential value is registered with Airflow's secrets masker as soon as
 the backend is built, in workers and in the triggerer.
@@ -30,6 +33,7 @@ from pydantic import SecretStr
 
 from airflow_provider_conn._compat import amask, extra_of
 from conn_shared import (
+    TRANSPORT_SETTINGS,
     Backend,
     ConnError,
     RetryPolicy,
@@ -156,12 +160,19 @@ class ConnHook(BaseHook):
 
     @classmethod
     def transport(cls, extra: Mapping[str, Any]) -> dict[str, Any]:
-        """Base URLs, timeouts and retries from the extra fields every type shares."""
+        """Base URLs, timeouts, retries and TLS settings from the extra fields every type shares.
+
+        The TLS and plain-http settings (`conn_shared.TRANSPORT_SETTINGS`) are
+        passed as the form stored them; the backend's settings model checks them.
+        """
         fields: dict[str, Any] = {}
         for name in ("base_url", "ui_base_url"):
             value = extra.get(name)
             if value:
                 fields[name] = str(value)
+        for name in TRANSPORT_SETTINGS:
+            if extra.get(name) not in (None, ""):
+                fields[name] = extra[name]
         timeout = _number(extra, "timeout", _DEFAULT_TIMEOUT)
         fields["timeouts"] = Timeouts(read=timeout, write=timeout)
         attempts = extra.get("max_attempts")

@@ -29,6 +29,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError
 
 from conn_shared import (
+    TRANSPORT_SETTINGS,
     AsyncExecutor,
     Backend,
     ConnError,
@@ -128,6 +129,11 @@ class ConnectionResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             and at most (the interval grows by half after each poll); an op's or
             asset's `WaitConfig` may override them.
         wait_timeout: seconds a wait may take in all; None waits without limit.
+        verify_tls: verify the server's TLS certificate (default True).
+        ca_bundle: a CA bundle file (PEM) to verify against instead of the default.
+        allow_insecure_http: allow plain http to a host that is not loopback (the
+            credentials then cross the network unencrypted); building the backend
+            otherwise fails before any request.
     """
 
     #: The registry name of the backend this resource reaches.
@@ -143,6 +149,11 @@ class ConnectionResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     poll_interval: float = Field(default=15.0, gt=0, description="Seconds between first polls.")
     max_poll_interval: float = Field(default=300.0, gt=0, description="Cap on the interval (s).")
     wait_timeout: float | None = Field(default=3600.0, gt=0, description="Seconds; None: none.")
+    verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
+    ca_bundle: str | None = Field(default=None, description="CA bundle file to verify against.")
+    allow_insecure_http: bool = Field(
+        default=False, description="Allow plain http to a host that is not loopback."
+    )
 
     _backend: Backend[Any] | None = PrivateAttr(default=None)
 
@@ -169,6 +180,7 @@ class ConnectionResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                     timeouts=Timeouts(read=self.request_timeout, write=self.request_timeout),
                     retry=RetryPolicy(max_attempts=self.request_max_attempts),
                     max_connections=self.max_connections,
+                    **{name: getattr(self, name) for name in TRANSPORT_SETTINGS},
                     **fields,
                 )
             except ValidationError as exc:

@@ -19,7 +19,7 @@ Backends by name: `backend_entry("hub")` (see `BACKENDS`). The simulator is
 """
 
 from conn_shared.backends import BACKENDS, BackendEntry, backend_entry, backend_names
-from conn_shared.backends.base import Backend, BackendSettings
+from conn_shared.backends.base import TRANSPORT_SETTINGS, Backend, BackendSettings
 from conn_shared.backends.faraday import FaradayBackend, FaradayConnectionSpec, FaradaySettings
 from conn_shared.backends.fivetran import (
     FivetranBackend,
@@ -104,6 +104,7 @@ from conn_shared.waiting import WaitPolicy, WaitProgress
 __all__ = [
     "BACKENDS",
     "TRANSIENT_ERRORS",
+    "TRANSPORT_SETTINGS",
     "ApiError",
     "AsyncExecutor",
     "AuthenticationError",

@@ -20,7 +20,12 @@ from airflow_provider_conn import (
 )
 from airflow_provider_conn.assets import SyncCompletedTrigger, asset_uri
 from airflow_provider_conn.hooks import ConnectionTypeError, hook_class
-from conn_shared import UnknownBackendError, UnsupportedStepError, backend_names
+from conn_shared import (
+    TRANSPORT_SETTINGS,
+    UnknownBackendError,
+    UnsupportedStepError,
+    backend_names,
+)
 from conn_shared.sim.server import SimServer
 from tests.airflow.conftest import connection_json
 
@@ -167,3 +172,43 @@ def test_the_test_button_makes_one_authenticated_call(airflow_env: SimServer) ->
 
     assert (ok, message) == (True, "fivetran: authenticated")
     assert airflow_env.count("fivetran", "GET", "/v1/connections") == 1
+
+
+def test_every_transport_setting_is_a_form_field_the_hook_passes_on() -> None:
+    for connection_type in get_provider_info()["connection-types"]:
+        assert set(TRANSPORT_SETTINGS) <= set(connection_type["conn-fields"])
+
+
+TRANSPORT_EXTRAS = [
+    pytest.param(
+        {"base_url": "http://fivetran.internal:8080"},
+        "allow_insecure_http",
+        id="plain-http-refused",
+    ),
+    pytest.param(
+        {"base_url": "http://fivetran.internal:8080", "allow_insecure_http": True},
+        None,
+        id="plain-http-allowed",
+    ),
+    pytest.param({"verify_tls": "false", "ca_bundle": ""}, None, id="form-strings"),
+    pytest.param({"verify_tls": "sometimes"}, "verify_tls", id="bad-boolean"),
+]
+
+
+@pytest.mark.parametrize(("extra", "refused_for"), TRANSPORT_EXTRAS)
+def test_the_connection_form_sets_tls_and_plain_http(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any], refused_for: str | None
+) -> None:
+    stored = {"conn_type": "conn_fivetran", "login": "key", "password": "sEcReT-tls-5e1"}
+    monkeypatch.setenv("AIRFLOW_CONN_TLS_CHECK", json.dumps({**stored, "extra": extra}))
+    hook = hook_class("fivetran")("tls_check")
+
+    if refused_for is not None:
+        with pytest.raises(ConnectionTypeError, match=refused_for) as raised:
+            hook.get_backend()
+        assert "sEcReT-tls-5e1" not in str(raised.value)
+        return
+    settings = hook.get_backend().settings
+    assert settings.allow_insecure_http is bool(extra.get("allow_insecure_http"))
+    assert settings.verify_tls is (extra.get("verify_tls") != "false")
+    assert settings.ca_bundle is None

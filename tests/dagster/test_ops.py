@@ -13,11 +13,12 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from conn_shared import SyncHandle, SyncKind
+from conn_shared import TRANSPORT_SETTINGS, SyncHandle, SyncKind
 from conn_shared.sim import FaultPlan, FaultRule
 from conn_shared.sim.server import SimServer
 from dagster_conn import (
     ConnectionResource,
+    FivetranResource,
     build_connection_job,
     build_delete_op,
     build_ensure_op,
@@ -28,6 +29,7 @@ from dagster_conn import (
     build_verify_op,
     build_wait_sync_op,
 )
+from dagster_conn.components.connections.component import AccountModel
 from dagster_conn.syncs import HANDLE_TAG_PREFIX, stored_handle
 from tests.dagster.support import (
     BACKENDS,
@@ -408,3 +410,22 @@ def test_a_stored_handle_is_read_back_only_by_the_run_that_wrote_it(
 
     assert probing.execute_in_process(instance=instance).success
     assert seen == [None, handle]
+
+
+def test_every_transport_setting_is_a_resource_field_and_a_component_attribute() -> None:
+    assert set(TRANSPORT_SETTINGS) <= set(ConnectionResource.model_fields)
+    assert set(TRANSPORT_SETTINGS) <= set(AccountModel.model_fields)
+
+
+def test_plain_http_to_another_host_is_refused_unless_allowed() -> None:
+    remote = "http://fivetran.internal:8080"
+    refused = FivetranResource(api_key="key", api_secret="sEcReT-http-77d", base_url=remote)
+    with pytest.raises(dg.Failure, match="allow_insecure_http") as raised:
+        refused.get_backend()
+    assert "sEcReT-http-77d" not in str(raised.value)
+
+    allowed = FivetranResource(
+        api_key="key", api_secret="s", base_url=remote, allow_insecure_http=True, verify_tls=False
+    )
+    settings = allowed.get_backend().settings
+    assert (settings.allow_insecure_http, settings.verify_tls) == (True, False)

@@ -73,6 +73,11 @@ class AccountModel(dg.Model):
     poll_interval: float = Field(default=15.0, description="Seconds between polls.")
     max_poll_interval: float = Field(default=300.0, description="Cap on the interval (s).")
     wait_timeout: float | None = Field(default=3600.0, description="Seconds a wait may take.")
+    verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
+    ca_bundle: str | None = Field(default=None, description="CA bundle file to verify against.")
+    allow_insecure_http: bool = Field(
+        default=False, description="Allow plain http to a host that is not loopback."
+    )
 
 
 class ConnectionModel(dg.Model):

@@ -55,6 +55,7 @@ from conn_shared.states import (
 )
 
 __all__ = [
+    "TRANSPORT_SETTINGS",
     "Backend",
     "BackendSettings",
     "BaseBackend",
@@ -100,6 +101,12 @@ class BackendSettings(BaseModel):
     verify_tls: bool = True
     ca_bundle: str | None = None
     allow_insecure_http: bool = False
+
+
+#: The `BackendSettings` fields that decide how requests travel (TLS, plain http).
+#: Every adapter exposes each of them to its users: the Airflow connection form and
+#: hook, the Dagster resources (their tests check the list against this one).
+TRANSPORT_SETTINGS: tuple[str, ...] = ("verify_tls", "ca_bundle", "allow_insecure_http")
 
 
 class Backend(Protocol[SpecT_contra]):

@@ -19,6 +19,7 @@ from bench import impls
 from bench.measure import Meter, StallMonitor
 
 _WARM = {
+    "ours-airflow-trigger": ("airflow_provider_conn.triggers",),
     "peer-dagster-fivetran": ("dagster_fivetran.resources",),
     "peer-fivetran-async": ("fivetran_provider_async.triggers", "pendulum", "requests"),
 }

@@ -19,10 +19,8 @@ Signatures, one per scenario kind:
   each connection and wait for all, as a Dagster job of that many connections does.
 - IMPORTS: the module a fresh interpreter imports.
 
-To add "through our Airflow trigger" and "through our Dagster op", register
-functions of these signatures under "ours-airflow-trigger" (WAITS) and
-"ours-dagster-op" (SYNC_AND_WAIT), name what they import in `bench.child._WARM`,
-and run `python -m bench --ours-waits ours-airflow-trigger --ours-sync ours-dagster-op`.
+"ours-airflow-trigger" (WAITS) runs our provider's `SyncCompleteTrigger`, the
+peer's `FivetranTrigger` counterpart: `python -m bench --ours-waits ours-airflow-trigger`.
 """
 
 import asyncio
@@ -167,6 +165,44 @@ def ours_client_sync_and_wait(target: Target, ids: list[str], poll_interval: flo
     _threads(one, ids)
 
 
+# --- ours: through the Airflow provider -----------------------------------------------------
+
+_OURS_CONN_ID = "conn_fivetran_bench"
+
+
+async def ours_airflow_trigger_waits(
+    target: Target, handles: list[dict[str, Any]], poll_interval: float
+) -> Detections:
+    """`SyncCompleteTrigger.run()` of our provider, one per wait, in this loop (a triggerer's)."""
+    from airflow_provider_conn.triggers import SyncCompleteTrigger  # noqa: PLC0415
+    from conn_shared import WaitPolicy  # noqa: PLC0415
+
+    os.environ[f"AIRFLOW_CONN_{_OURS_CONN_ID.upper()}"] = json.dumps(
+        {
+            "conn_type": "conn_fivetran",
+            "login": FIVETRAN_API_KEY,
+            "password": FIVETRAN_API_SECRET,
+            "extra": {"base_url": target.fivetran},
+        }
+    )
+    policy = WaitPolicy(
+        poll_interval=poll_interval, max_poll_interval=poll_interval, backoff=1.0, timeout=3600
+    ).model_dump(mode="json")
+    detected: Detections = {}
+
+    async def one(raw: dict[str, Any]) -> None:
+        trigger = SyncCompleteTrigger(
+            backend="fivetran", conn_id=_OURS_CONN_ID, handle=raw, policy=policy
+        )
+        async for event in trigger.run():
+            if event.payload.get("status") != "success":
+                raise RuntimeError(f"our trigger failed: {event.payload}")
+            detected[raw["connection_id"]] = time.time()
+
+    await asyncio.gather(*(one(h) for h in handles))
+    return detected
+
+
 # --- the peers ------------------------------------------------------------------------------
 
 _AIRFLOW_CONN_ID = "fivetran_bench"
@@ -280,6 +316,7 @@ def _threads(work: Callable[[str], Any], ids: list[str]) -> None:
 WAITS: dict[str, WaitImpl] = {
     "ours-client": ours_client_waits,
     "ours-client-faraday": ours_client_faraday_waits,
+    "ours-airflow-trigger": ours_airflow_trigger_waits,
     "peer-fivetran-async": peer_fivetran_async_waits,
 }
 CALLS: dict[str, Callable[[Target, list[str], int], None]] = {

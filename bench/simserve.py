@@ -112,7 +112,7 @@ def seed(server: SimServer, name: str, count: int, group: str, prefix: str) -> l
 
 def trigger(server: SimServer, ids: list[str]) -> list[dict[str, Any]]:
     """Start a sync of each Fivetran connection, as POST /sync does; their objects before."""
-    from conn_shared.sim.fivetran_sync import _trigger  # noqa: PLC0415 (bench-only reach-in)
+    from conn_shared.sim.fivetran.syncs import _trigger  # noqa: PLC0415 (bench-only reach-in)
 
     sim: Any = server.backends["fivetran"]
     befores = []

@@ -20,7 +20,8 @@ def test_seeded_copies_are_listed_with_their_own_ids(vendor: str) -> None:
 
 
 def test_a_triggered_fivetran_sync_finishes_on_the_simulator_clock() -> None:
-    with SimServer(fivetran_options={"sync_seconds": 10.0}) as server:
+    timings = {"sync_seconds": 10.0, "historical_sync_seconds": 10.0}
+    with SimServer(fivetran_options=timings) as server:
         ids = seed(server, "fivetran", 3, "bench_group", "t")
         server.advance(11.0)
         before = finished(server, ids)

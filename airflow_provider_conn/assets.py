@@ -25,6 +25,14 @@ there the watermark lives in the trigger's memory and starts at "now" after a
 restart. The waiting itself is `wait_for_sync` of `conn_shared` (transient
 failures polled through, pauses waited out, no deadline).
 
+Watchers on one account share one poll per interval, but not through Airflow's
+shared streams (`shared_stream_key` stays None): every wait in a triggerer polls
+through `conn_shared`'s coalescer, which answers concurrent polls on one account
+from one listing per interval (Fivetran: of the group). That covers the
+watchers, the deferred sync and readiness waits of the same account alike, and
+works on Airflow 3.2, which has no shared streams; each watcher keeps its own
+watermark in its own asset state store.
+
 One sync, one event: a failed sync moves the watermark without an event. A
 sync that ends while the last event is being fired is still reported (the old
 markers are read once more after the new ones); syncs that start and end within
@@ -140,7 +148,7 @@ class SyncCompletedTrigger(BaseEventTrigger):
         }
 
     def shared_stream_key(self) -> Hashable | None:
-        """None: each watched connection is read by its own wait (see the module docstring)."""
+        """None: watchers share their polls below Airflow (see the module docstring)."""
         return None
 
     def policy(self) -> WaitPolicy:

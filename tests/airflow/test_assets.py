@@ -20,10 +20,18 @@ from airflow_provider_conn.assets import (
     normalize_uri,
 )
 from airflow_provider_conn.hooks import hook_for
-from conn_shared import SyncExecutor, prepare_sync, request_sync, wait_for_sync, wait_until_ready
+from conn_shared import (
+    SyncExecutor,
+    ensure_connection,
+    prepare_sync,
+    request_sync,
+    wait_for_sync,
+    wait_until_ready,
+)
 from conn_shared.sim.server import SimServer
 from tests.airflow.conftest import POLL
 from tests.airflow.test_triggers import POLICY, _ready_connection, _without_blocking
+from tests.integration.support import make_spec
 
 #: Simulated seconds past Fivetran's default schedule (every 360 minutes).
 PAST_SCHEDULE = 360 * 60 + 60
@@ -137,3 +145,47 @@ def test_asset_uris_with_more_than_an_id_are_refused() -> None:
     with pytest.raises(ValueError, match="expected conn-fivetran://<connection id>"):
         normalize_uri(urlsplit("conn-fivetran://c1/tables/orders"))
     assert connection_asset("fivetran", "c1").uri.startswith("conn-fivetran://c1")
+
+
+def test_watchers_on_one_account_share_one_listing_per_interval(airflow_env: SimServer) -> None:
+    watched = 4
+    backend = hook_for("fivetran").get_backend()
+    with SyncExecutor(backend.profile()) as executor:
+        ids = [
+            str(
+                executor.run(
+                    ensure_connection(backend, make_spec("fivetran", label=f"w{i}"))
+                ).connection.connection_id
+            )
+            for i in range(watched)
+        ]
+    details, listing = "/v1/connections/{connectionId}", "/v1/connections"
+    details_before = airflow_env.count("fivetran", "GET", details)
+    listings_before = airflow_env.count("fivetran", "GET", listing)
+    rounds = 20
+
+    async def listings() -> int:
+        count = await asyncio.to_thread(airflow_env.count, "fivetran", "GET", listing)
+        return count - listings_before
+
+    async def watch() -> None:
+        tasks = [asyncio.ensure_future(_drain(_watcher(i, Store()))) for i in ids]
+        # The condition is the simulator's counter: there is no event to await.
+        while await listings() < rounds:  # noqa: ASYNC110
+            await asyncio.sleep(POLL)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    _without_blocking(asyncio.wait_for(watch(), timeout=120))
+
+    # A read each for the watermark, and a few lone polls before the watchers first
+    # meet in a round; then every poll is the shared listing's (unshared, each
+    # listing round would have been `watched` reads).
+    alone = airflow_env.count("fivetran", "GET", details) - details_before
+    assert alone <= 6 * watched < rounds * watched
+
+
+async def _drain(trigger: SyncCompletedTrigger) -> None:
+    async for _ in trigger.run():
+        pass

@@ -2,7 +2,8 @@
 
 Airflow 3.3 added the task state store, `amask_secret`, `Connection.aextra_dejson`
 and the asset state store of event triggers; 3.2 has none of them. Every other
-module asks here instead of testing the version itself.
+module (and every test whose expectation differs by version) asks here instead
+of testing the version itself.
 """
 
 import json
@@ -10,9 +11,24 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from airflow.sdk.definitions.connection import Connection
+from airflow.sdk.execution_time import context as _context
 from airflow.sdk.log import mask_secret
 
-__all__ = ["StateStore", "amask", "extra_of", "state_store"]
+__all__ = [
+    "HAS_STATE_STORES",
+    "AsyncStateStore",
+    "StateStore",
+    "amask",
+    "asset_state_store",
+    "extra_of",
+    "state_store",
+]
+
+#: Whether this Airflow keeps a task state store for each task instance and an
+#: asset state store for each event trigger (3.3+). Without them a retried
+#: `TriggerSyncOperator` cannot find its first try's intent, and an asset watcher
+#: keeps its watermark in memory only (docs/airflow.md).
+HAS_STATE_STORES = hasattr(_context, "TaskStateStoreAccessor")
 
 
 class StateStore(Protocol):
@@ -78,3 +94,21 @@ def state_store(context: Mapping[str, Any]) -> StateStore | None:
     """The task state store of the running try (Airflow 3.3+), or None on 3.2."""
     store = context.get("task_state_store")
     return store if store is not None else None
+
+
+class AsyncStateStore(Protocol):
+    """The async half of Airflow 3.3's asset state store, which an event trigger uses."""
+
+    async def aget(self, key: str, default: Any = None) -> Any:
+        """The stored JSON value, or `default`; ValueError when several assets share the trigger."""
+
+    async def aset(self, key: str, value: Any) -> None:
+        """Store a JSON value."""
+
+
+def asset_state_store(trigger: object) -> AsyncStateStore | None:
+    """The asset state store the triggerer gave an event trigger (3.3+), or None.
+
+    3.2 gives none; 3.3 sets the trigger's `asset_state_store` attribute before `run()`.
+    """
+    return getattr(trigger, "asset_state_store", None)

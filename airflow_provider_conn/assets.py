@@ -51,6 +51,7 @@ from airflow.sdk import Asset
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 from pydantic import BaseModel
 
+from airflow_provider_conn._compat import asset_state_store
 from airflow_provider_conn.common import TRANSIENT, as_seconds, check_backend
 from airflow_provider_conn.get_provider_info import ASSET_SCHEMES
 from airflow_provider_conn.hooks import hook_for
@@ -226,7 +227,7 @@ class SyncCompletedTrigger(BaseEventTrigger):
     async def _load(self) -> tuple[SyncHandle | None, datetime | None]:
         """The stored watermark: (handle, when the last reported sync finished)."""
         stored = self._memory
-        store = getattr(self, "asset_state_store", None)  # Airflow 3.3+, set by the triggerer
+        store = asset_state_store(self)
         if store is not None:
             try:
                 stored = await store.aget(WATERMARK_KEY)
@@ -244,7 +245,7 @@ class SyncCompletedTrigger(BaseEventTrigger):
     async def _save(self, handle: SyncHandle, reported: datetime | None) -> None:
         value = _Watermark(handle=handle, reported=reported).model_dump(mode="json")
         self._memory = value
-        store = getattr(self, "asset_state_store", None)
+        store = asset_state_store(self)
         if store is not None:
             await store.aset(WATERMARK_KEY, value)
 

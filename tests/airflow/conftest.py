@@ -7,7 +7,8 @@ Airflow connection pointing at the simulator (`AIRFLOW_CONN_*`, JSON form), and
 """
 
 import json
-from functools import cache
+from collections.abc import Iterator
+from functools import cache, lru_cache
 from typing import Any
 
 import pytest
@@ -48,6 +49,30 @@ def airflow_db() -> None:
     and a second reset would cost seconds for nothing.
     """
     _fresh_airflow_db()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_execution_api_per_session() -> Iterator[None]:
+    """`dag.test()` reuses one in-process Execution API app, as Airflow 3.3 does.
+
+    Airflow 3.2 builds a new FastAPI app (Cadwyn versioning, an a2wsgi event-loop
+    thread) for every task try and every inline trigger: 5-25 s each on two busy
+    cores. 3.3 caches it (`functools.lru_cache` on `in_process_api_server`,
+    apache/airflow#65235, not backported to 3.2.x); the same cache is applied here
+    on 3.2. It changes nothing a task or trigger does, only how often the test
+    harness rebuilds the server.
+    """
+    from airflow.sdk.execution_time import supervisor  # noqa: PLC0415
+
+    original = supervisor.in_process_api_server
+    if hasattr(original, "cache_info"):  # 3.3+: cached already
+        yield
+        return
+    supervisor.in_process_api_server = lru_cache(maxsize=1)(original)
+    try:
+        yield
+    finally:
+        supervisor.in_process_api_server = original
 
 
 def connection_json(sim: SimServer, name: str, **extra: Any) -> str:

@@ -3,10 +3,13 @@
 `SyncCompletedTrigger` runs against the simulator (blockbuster on, so nothing it
 does may block the loop); the simulator's clock is advanced past Fivetran's
 schedule so that the vendor starts syncs nobody asked for. The asset state
-store Airflow 3.3 injects is stood in for by a dict with the same async methods.
+store Airflow 3.3 injects is stood in for by a dict with the same async methods;
+without one (Airflow 3.2, or several assets sharing a watcher) the watermark
+lives in the trigger's memory.
 """
 
 import asyncio
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +25,7 @@ from airflow_provider_conn.assets import (
 from airflow_provider_conn.hooks import hook_for
 from conn_shared import (
     SyncExecutor,
+    SyncReport,
     ensure_connection,
     prepare_sync,
     request_sync,
@@ -35,6 +39,7 @@ from tests.integration.support import make_spec
 
 #: Simulated seconds past Fivetran's default schedule (every 360 minutes).
 PAST_SCHEDULE = 360 * 60 + 60
+CONNECTION_ROUTE = "/v1/connections/{connectionId}"
 
 
 class Store:
@@ -64,30 +69,44 @@ def _idle_connection() -> str:
     return connection_id
 
 
-def _watcher(connection_id: str, store: Store) -> SyncCompletedTrigger:
+def _watcher(connection_id: str, store: Store | None) -> SyncCompletedTrigger:
     trigger = SyncCompletedTrigger(
         backend="fivetran",
         conn_id="conn_fivetran_default",
         connection_id=connection_id,
         poll_interval=POLL,
     )
-    trigger.asset_state_store = store  # what the triggerer injects (Airflow 3.3)
+    if store is not None:
+        trigger.asset_state_store = store  # what the triggerer injects (Airflow 3.3)
     return trigger
 
 
+async def _first_read(sim: SimServer, before: int) -> None:
+    """Until the simulator has answered one more read of the connection than `before`."""
+    # The simulator's counter is the only sign of a watermark kept in the trigger's memory.
+    while True:
+        if await asyncio.to_thread(sim.count, "fivetran", "GET", CONNECTION_ROUTE) > before:
+            return
+        await asyncio.sleep(POLL)
+
+
 async def _events_after_schedules(
-    sim: SimServer, trigger: SyncCompletedTrigger, store: Store, schedules: int
+    sim: SimServer, trigger: SyncCompletedTrigger, store: Store | None, schedules: int
 ) -> list[TriggerEvent]:
     """Let the vendor run `schedules` scheduled syncs while the watcher runs; its events."""
     queue: asyncio.Queue[TriggerEvent] = asyncio.Queue()
+    reads = await asyncio.to_thread(sim.count, "fivetran", "GET", CONNECTION_ROUTE)
 
     async def consume() -> None:
         async for event in trigger.run():
             queue.put_nowait(event)
 
     consumer = asyncio.ensure_future(consume())
-    if WATERMARK_KEY not in store.data:
-        await asyncio.wait_for(store.written.wait(), timeout=60)  # the watcher's starting point
+    # The watcher's starting point: stored, or (in memory) read from the vendor.
+    if store is None:
+        await asyncio.wait_for(_first_read(sim, reads), timeout=60)
+    elif WATERMARK_KEY not in store.data:
+        await asyncio.wait_for(store.written.wait(), timeout=60)
     events = [queue.get_nowait() for _ in range(queue.qsize())]
     for _ in range(schedules):
         await asyncio.to_thread(sim.advance, PAST_SCHEDULE)
@@ -128,6 +147,24 @@ def test_the_watermark_survives_a_restart(airflow_env: SimServer) -> None:
     )
 
     assert missed.payload["finished_at"] > seen.payload["finished_at"]
+
+
+def test_without_a_state_store_a_restarted_watcher_starts_at_now(airflow_env: SimServer) -> None:
+    # Airflow 3.2 gives event triggers no asset state store: docs/airflow.md says a
+    # sync completed while the triggerer was down is not reported.
+    connection_id = _idle_connection()
+    _without_blocking(
+        _events_after_schedules(airflow_env, _watcher(connection_id, None), None, schedules=1)
+    )
+
+    down = airflow_env.advance(PAST_SCHEDULE)  # a sync runs while the triggerer is down
+    restarted = _watcher(connection_id, None)
+    (fresh,) = _without_blocking(_events_after_schedules(airflow_env, restarted, None, schedules=1))
+
+    restarted_at = datetime.fromtimestamp(down["now"], tz=timezone.utc)
+    finished_at = SyncReport.model_validate(fresh.payload).finished_at
+    assert finished_at is not None
+    assert finished_at > restarted_at
 
 
 URIS = [

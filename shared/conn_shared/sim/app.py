@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conn_shared.sim.admin import admin_routes
 from conn_shared.sim.clock import SimClock
-from conn_shared.sim.core import ADMIN_PREFIX, UNMATCHED, SimBackend, SimCore
+from conn_shared.sim.core import ADMIN_PREFIX, SimBackend, SimCore
 from conn_shared.sim.faults import FaultPlan, FaultRule
 from conn_shared.sim.ratelimit import RateLimit
 
@@ -108,6 +108,10 @@ class SimMiddleware:
             await send(message)
 
         method = scope["method"]
+        # Found before the handler runs (routing rewrites the scope's root_path) by
+        # matching the backend's routes, not read from scope["route"]: Starlette's
+        # router records that only from 1.7 on, and Airflow 3.2 pins starlette < 1.
+        template = core.template_of(name, scope)
         if core.limiter is not None:
             decision = core.limiter.take(name, backend.api_key_of(Request(scope)))
             if not decision.allowed:
@@ -115,25 +119,16 @@ class SimMiddleware:
                     429, "Too many requests: rate limit exceeded", headers=decision.headers()
                 )
                 await response(scope, receive, counted_send)
-                core.counts[(name, method, core.template_of(name, scope), status[0])] += 1
+                core.counts[(name, method, template, status[0])] += 1
                 return
             extra = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
-        rule = (
-            core.faults.pick(method, scope["path"], lambda: core.template_of(name, scope))
-            if core.faults
-            else None
-        )
+        rule = core.faults.pick(method, scope["path"], lambda: template) if core.faults else None
         if rule is None or rule.kind == "latency":
             if rule is not None:
                 await asyncio.sleep(rule.seconds)
             await self.app(scope, receive, counted_send)
-            route = scope.get("route")
-            # An unmatched path leaves the backend's Mount as the last route seen.
-            template = None if isinstance(route, Mount) else getattr(route, "path", None)
-            core.counts[(name, method, template or UNMATCHED, status[0])] += 1
+            core.counts[(name, method, template, status[0])] += 1
             return
-        # Found before the handler may run: routing rewrites the scope's root_path.
-        template = core.template_of(name, scope)
         await self._inject(rule, backend, scope, receive, counted_send)
         core.counts[(name, method, template, status[0])] += 1
 

@@ -115,6 +115,26 @@ def test_a_try_whose_request_was_applied_but_its_answer_lost_reattaches(
 
 @pytest.mark.parametrize("mode", MODE_PARAMS)
 @pytest.mark.parametrize("name", NAME_PARAMS)
+def test_the_transport_never_resends_a_sync_request_whose_answer_was_lost(
+    sim: SimServer, drivers: DriverFactory, name: str, mode: str
+) -> None:
+    # Found by `make chaos`: Faraday's force_update was resent after a lost answer, and the
+    # second one started a second build. With the transport's retries on, the lost answer
+    # must end the try (the orchestrator's retry re-attaches) without a second request.
+    driver = drivers(name, mode)
+    connection_id = _ready(driver, name)
+    handle = driver.run(prepare_sync(driver.backend, connection_id))
+    sim.set_faults(
+        FaultPlan([FaultRule("commit_then_lose", times=1, method="POST", path=SYNC_GLOB[name])])
+    )
+    with pytest.raises(NetworkError):
+        driver.run(request_sync(driver.backend, handle))
+
+    assert _requests(sim, name) == 1
+
+
+@pytest.mark.parametrize("mode", MODE_PARAMS)
+@pytest.mark.parametrize("name", NAME_PARAMS)
 def test_a_try_that_died_before_sending_asks_once_on_reattach(
     sim: SimServer, drivers: DriverFactory, name: str, mode: str
 ) -> None:

@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 E2E_TIMEOUT ?= 2400
 CHROMIUM    ?= /usr/bin/chromium
 DEMO_ARGS ?=
-# make chaos: python -m conn_demo.chaos's options, e.g. CHAOS_ARGS="--seed 7 --rounds 10".
+# make chaos: python -m conn_demo.chaos_cli options, e.g. CHAOS_ARGS="--seed 7 --rounds 10".
 CHAOS_ARGS ?=
 
 # The lowest Airflow and Dagster the extras declare, each tested in a venv of its own
@@ -56,7 +56,7 @@ demo: $(UV)
 # fault-free rounds; the table, and exit status 1 when a target is missed.
 chaos: $(UV)
 	$(SYNC)
-	$(UV) run --no-sync python -m conn_demo.chaos $(CHAOS_ARGS)
+	$(UV) run --no-sync python -m conn_demo.chaos_cli $(CHAOS_ARGS)
 
 test: $(UV)
 	$(SYNC)

@@ -25,15 +25,13 @@ number), so a run repeats the same plan; which request meets which draw still
 depends on how many polls a wait took, so two runs are alike, not identical.
 """
 
-import argparse
+import math
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from conn_demo.context import DemoContext, DemoOptions, Driver, Progress
 from conn_demo.records import StepRecord
@@ -47,7 +45,6 @@ __all__ = [
     "Lifecycle",
     "chaos_faults",
     "ground_truth",
-    "main",
     "run_chaos",
 ]
 
@@ -350,7 +347,7 @@ def _quantile(values: Sequence[float], q: float) -> float:
     """The `q` quantile of sorted `values`, by nearest rank (0.0 for none)."""
     if not values:
         return 0.0
-    return values[min(len(values) - 1, max(0, round(q * len(values) + 0.5) - 1))]
+    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
 
 
 @dataclass
@@ -436,118 +433,3 @@ def run_chaos(
         ctx.server.reset()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The `python -m conn_demo.chaos` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="python -m conn_demo.chaos",
-        description=(
-            "Run whole lifecycles of the example DAGs and Dagster jobs under injected faults "
-            "(10%% 5xx, 5%% 429 with and without Retry-After, 2%% committed-but-answer-lost, "
-            "2%% latency spikes, 2%% dropped connections, 2%% truncated bodies, on every "
-            "request) and check: every lifecycle correct, no duplicate connection or sync, "
-            f"at most {MAX_REQUEST_RATIO}x the requests of a fault-free run."
-        ),
-    )
-    defaults = ChaosOptions()
-    parser.add_argument("--rounds", type=int, default=defaults.rounds, help="faulted rounds")
-    parser.add_argument("--baseline-rounds", type=int, default=defaults.baseline_rounds)
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the faults")
-    parser.add_argument("--task-retries", type=int, default=defaults.task_retries)
-    parser.add_argument(
-        "--orchestrators",
-        type=lambda text: tuple(t for t in text.split(",") if t),
-        default=defaults.orchestrators,
-        help="comma-separated, from airflow, dagster, client",
-    )
-    parser.add_argument(
-        "--backends",
-        type=lambda text: tuple(t for t in text.split(",") if t),
-        default=defaults.backends,
-        help="comma-separated backends",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument(
-        "--log-file", type=Path, default=None, help="keep the frameworks' own log output there"
-    )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `make chaos`; 0 when every target is met, 1 otherwise."""
-    import json  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-
-    from conn_demo.report import print_chaos, summary_console  # noqa: PLC0415
-    from conn_demo.runner import framework_output  # noqa: PLC0415
-
-    args = build_parser().parse_args(argv)
-    options = ChaosOptions(
-        rounds=args.rounds,
-        baseline_rounds=max(1, args.baseline_rounds),
-        seed=args.seed,
-        orchestrators=args.orchestrators,
-        task_retries=args.task_retries,
-        backends=args.backends,
-    )
-    with tempfile.TemporaryDirectory(prefix="conn-chaos-logs-") as folder:
-        log = args.log_file if args.log_file is not None else Path(folder) / "frameworks.log"
-        with framework_output(log) as terminal:
-            if args.json:
-                report = run_chaos(options, _Status(None))
-            else:
-                report = _run_with_progress(options, terminal)
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        print_chaos(summary_console(), report)
-    return 0 if not report.missed() else 1
-
-
-def _run_with_progress(options: ChaosOptions, terminal: IO[str]) -> ChaosReport:
-    """`run_chaos` with a spinner and a line per lifecycle on `terminal`."""
-    from rich.console import Console  # noqa: PLC0415
-
-    from conn_demo.report import PLAIN_WIDTH  # noqa: PLC0415
-
-    console = Console(file=terminal, width=None if terminal.isatty() else PLAIN_WIDTH)
-    lifecycles = options.rounds * len(options.orchestrators) * len(options.backends)
-    console.print(
-        f"conn chaos: seed {options.seed}; {lifecycles} lifecycles ({options.rounds} rounds "
-        f"of {', '.join(options.orchestrators)} x {', '.join(options.backends)}), "
-        f"{options.baseline_rounds} fault-free round(s) first; task and op retries: "
-        f"{options.task_retries}"
-    )
-    with console.status("starting", spinner="dots") as status:
-
-        def done(lc: Lifecycle, number: int, of: int) -> None:
-            mark = "✓" if lc.steps_ok else "✗"
-            console.print(
-                f"{mark} {number:>4}/{of} {lc.orchestrator:<8} {lc.backend:<9} "
-                f"{lc.requests:>4} requests {lc.seconds:6.2f} s  faults "
-                f"{sum(lc.faults.values())}" + (f"  {lc.error}" if lc.error else ""),
-                highlight=False,
-            )
-
-        return run_chaos(options, _Status(status), done=done)
-
-
-@dataclass
-class _Status:
-    """The progress sink of the command line: the spinner names what runs."""
-
-    status: Any  # a rich Status, or None: silent
-
-    def activity(self, text: str) -> None:
-        from rich.markup import escape  # noqa: PLC0415
-
-        if self.status is not None:
-            self.status.update(escape(text))
-
-    def record(self, record: StepRecord) -> None:
-        """Ignored: a line per lifecycle is printed instead."""
-
-
-if __name__ == "__main__":
-    sys.exit(main())

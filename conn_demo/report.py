@@ -8,7 +8,6 @@ plain words which failure was on purpose, and totals the run. `--json` prints
 """
 
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,10 +17,7 @@ from rich.text import Text
 
 from conn_demo.records import LIFECYCLE, SETUP_FAILS, Status, StepRecord, Summary
 
-if TYPE_CHECKING:
-    from conn_demo.chaos import ChaosReport
-
-__all__ = ["LiveReport", "clip", "print_chaos", "print_summary", "summary_console"]
+__all__ = ["LiveReport", "clip", "print_summary", "summary_console"]
 
 #: Longest outcome a table cell or progress line shows; `--json` has the whole text.
 OUTCOME_WIDTH = 64
@@ -145,61 +141,3 @@ def print_summary(console: Console, summary: Summary) -> None:
         f"{sum(r.api_calls for r in summary.records)} API calls, {summary.seconds:.1f} s in all; "
         f"faults injected (seed {summary.seed}, rate {summary.fault_rate:g}): {fired or 'none'}"
     )
-
-
-def _cell(value: object) -> str:
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
-
-
-def print_chaos(console: Console, report: "ChaosReport") -> None:
-    """The chaos table (a row per orchestrator and backend, then the total) and the verdict."""
-    options = report.options
-    table = Table(
-        title=f"conn chaos: seed {options.seed}, task and op retries {options.task_retries}",
-        title_justify="left",
-    )
-    columns = (
-        ("orchestrator", "orchestrator"),
-        ("backend", "backend"),
-        ("lifecycles", "lifecycles"),
-        ("correct", "correct"),
-        ("dup. connections", "duplicate_connections"),
-        ("dup. syncs", "duplicate_syncs"),
-        ("requests", "requests"),
-        ("fault-free", "fault_free_requests"),
-        ("ratio", "request_ratio"),
-        ("p50 s", "p50_seconds"),
-        ("p95 s", "p95_seconds"),
-    )
-    for title, _ in columns:
-        table.add_column(
-            title, no_wrap=True, justify="left" if title in ("orchestrator", "backend") else "right"
-        )
-    rows = report.rows()
-    for index, row in enumerate(rows):
-        last = index == len(rows) - 1
-        table.add_row(
-            *(
-                f"{row[key]:.2f}" if isinstance(row[key], float) else str(row[key])
-                for _, key in columns
-            ),
-            style="bold" if last else None,
-            end_section=index == len(rows) - 2,
-        )
-    console.print(table)
-    for lc in report.faulted:
-        problems = report.problems(lc)
-        if problems:
-            console.print(
-                f"[bold red]incorrect[/] {lc.orchestrator} {lc.backend} round {lc.round} "
-                f"(fault seed {lc.fault_seed}): {escape(clip('; '.join(problems), 200))}"
-            )
-    fired = ", ".join(f"{kind} {n}" for kind, n in report.faults_fired().items())
-    console.print(f"faults injected: {fired or 'none'}; {report.seconds:.0f} s in all")
-    missed = report.missed()
-    if missed:
-        console.print(f"[bold red]targets missed:[/] {', '.join(missed)}")
-    else:
-        from conn_demo.chaos import TARGETS  # noqa: PLC0415
-
-        console.print(f"[green]targets met:[/] {', '.join(TARGETS)}")

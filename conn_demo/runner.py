@@ -185,9 +185,9 @@ def demo_session(
 
     The drivers of `options.orchestrators` are built only once the variables are
     set, as their frameworks read them when imported; they are not prepared yet,
-    and each is closed when the block ends. The
-    simulator starts without faults. Raises ValueError for an unknown orchestrator and
-    FileNotFoundError when the examples are missing.
+    and each is closed when the block ends. The simulator starts without faults.
+    Raises ValueError for an unknown orchestrator and FileNotFoundError when the
+    examples are missing.
     """
     unknown = [name for name in options.orchestrators if name not in ORCHESTRATORS]
     if unknown:

@@ -166,3 +166,11 @@ def test_a_fault_free_measure_that_failed_is_refused() -> None:
     )
     with pytest.raises(LookupError, match=r"fault-free runs of .* disagree or failed"):
         report.rows()
+
+
+def test_durations_are_reported_by_nearest_rank() -> None:
+    lifecycles = [_lifecycle() for _ in range(20)]
+    for seconds, lc in enumerate(lifecycles, start=1):
+        lc.seconds = float(seconds)
+    total = _report(*lifecycles).rows()[-1]
+    assert (total["p50_seconds"], total["p95_seconds"]) == (10.0, 19.0)

@@ -16,6 +16,9 @@ from conn_demo.chaos import ChaosOptions, ChaosReport, run_chaos
 from conn_demo.runner import framework_output
 
 SEED = 14
+#: Twelve lifecycles (six fault-free, six faulted) take about a minute alone, several
+#: on a loaded machine; the module fixture runs them inside the first test's timeout.
+pytestmark = pytest.mark.timeout(900)
 
 
 class _Quiet:

@@ -7,7 +7,7 @@ tasks deferrable and Dagster's jobs and assets in process. Before each one the
 simulator forgets everything and gets the fault mix of issue 14 (`CHAOS_MIX`),
 on every request kind, writes included, drawn from a seed of its own. Task and
 op retries (`ChaosOptions.task_retries`, at once) ride out what the client
-cannot; the examples keep none of their own here.
+cannot; the harness sets them on every task and op, over the examples' own.
 
 After each lifecycle the simulator's state is the ground truth
 (`ground_truth`): the connections stored per identity and the sync runs that
@@ -39,6 +39,7 @@ from conn_shared.sim.faults import FaultPlan, FaultRule
 
 __all__ = [
     "CHAOS_MIX",
+    "MAX_REQUEST_RATIO",
     "TARGETS",
     "ChaosOptions",
     "ChaosReport",

@@ -18,6 +18,8 @@ PYTEST_ARGS ?=
 E2E_TIMEOUT ?= 2400
 CHROMIUM    ?= /usr/bin/chromium
 DEMO_ARGS ?=
+# make chaos: python -m conn_demo.chaos_cli options, e.g. CHAOS_ARGS="--seed 7 --rounds 10".
+CHAOS_ARGS ?=
 
 # The lowest Airflow and Dagster the extras declare, each tested in a venv of its own
 # (uv sync is exact, so the project's .venv keeps the locked versions). Airflow 3.2.0's
@@ -29,10 +31,11 @@ AIRFLOW_MIN_VENV := $(CURDIR)/.venv-airflow-min
 DAGSTER_MIN      ?= 1.12.4
 DAGSTER_MIN_VENV := $(CURDIR)/.venv-dagster-min
 
-.PHONY: help demo test test-airflow-min test-dagster-min lint bench format e2e
+.PHONY: help demo chaos test test-airflow-min test-dagster-min lint bench format e2e
 
 help:
 	@echo "make demo   run the example Airflow DAGs and Dagster jobs on the embedded simulator"
+	@echo "make chaos  whole lifecycles through Airflow and Dagster under injected faults (issue 14)"
 	@echo "make test   run the test suite"
 	@echo "make test-airflow-min   tests/airflow on the lowest Airflow declared ($(AIRFLOW_MIN))"
 	@echo "make test-dagster-min   tests/dagster on the lowest Dagster declared ($(DAGSTER_MIN))"
@@ -48,6 +51,12 @@ $(TOOLS)/bin/uv:
 demo: $(UV)
 	$(SYNC)
 	$(UV) run --no-sync conn-demo $(DEMO_ARGS)
+
+# The full chaos run: 204 lifecycles (34 rounds x 2 orchestrators x 3 backends) after two
+# fault-free rounds; the table, and exit status 1 when a target is missed.
+chaos: $(UV)
+	$(SYNC)
+	$(UV) run --no-sync python -m conn_demo.chaos_cli $(CHAOS_ARGS)
 
 test: $(UV)
 	$(SYNC)

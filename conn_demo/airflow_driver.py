@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from airflow.listeners import hookimpl
@@ -260,6 +261,11 @@ class AirflowDriver:
         if bag.import_errors:
             raise RuntimeError(f"example DAGs failed to parse: {sorted(bag.import_errors)}")
         self._dags = dict(bag.dags)
+        retries = ctx.options.task_retries
+        if retries is not None:
+            for dag in self._dags.values():
+                for task in dag.tasks:
+                    task.retries, task.retry_delay = retries, timedelta(0)
         get_listener_manager().add_listener(self._watcher)  # type: ignore[no-untyped-call]
         self._listening = True
 

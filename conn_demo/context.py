@@ -70,6 +70,8 @@ class DemoOptions:
         seed: seed of the fault draws.
         clock_speed: simulated seconds per real second.
         extra_faults: further rules, checked before the `fault_rate` ones (they may be fatal).
+        task_retries: retries of every Airflow task and Dagster op, at once (no delay);
+            None keeps the examples' own (`make chaos` sets them, the examples do not).
     """
 
     orchestrators: tuple[str, ...] = DEFAULT_ORCHESTRATORS
@@ -78,6 +80,7 @@ class DemoOptions:
     seed: int = 0
     clock_speed: float = 200.0
     extra_faults: tuple[FaultRule, ...] = ()
+    task_retries: int | None = None
 
 
 @dataclass

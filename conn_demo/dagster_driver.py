@@ -157,6 +157,17 @@ class DagsterDriver:
         if job in self._jobs:
             self._job(ctx, backend, job, LIFECYCLE, lambda step: Status.SUCCEEDED, inputs=inputs)
 
+    @staticmethod
+    def _retried(ctx: DemoContext, job: dg.JobDefinition) -> dg.JobDefinition:
+        """`job` with `ctx.options.task_retries` retries of each op, at once (None: as is)."""
+        retries = ctx.options.task_retries
+        if retries is None:
+            return job
+        # A job-wide op retry policy has no public setter on a built job; `_copy` is how
+        # `with_hooks` itself derives one (the ops' own policies, none here, still win).
+        retried: dg.JobDefinition = job._copy(op_retry_policy=dg.RetryPolicy(max_retries=retries))
+        return retried
+
     def _secrets(self, password: str) -> dict[str, str]:
         """Every variable the connections' specs read a secret from, set to `password`."""
         return {var: password for c in self._connections.values() for var in c.secrets.values()}
@@ -183,7 +194,9 @@ class DagsterDriver:
         def _after_failure(context: dg.HookContext) -> None:
             marks[context.step_key] = ctx.calls(backend)
 
-        job = self._defs.resolve_job_def(job_name).with_hooks({_after_success, _after_failure})
+        job = self._retried(ctx, self._defs.resolve_job_def(job_name)).with_hooks(
+            {_after_success, _after_failure}
+        )
         run_config: dict[str, Any] = {}
         if inputs:
             first = next(n for n in job.graph.nodes if set(inputs) <= set(n.definition.input_dict))
@@ -259,7 +272,7 @@ class DagsterDriver:
     ) -> None:
         assert self._defs is not None
         ctx.progress.activity(f"dagster · {backend} · {step}")
-        job = self._defs.resolve_implicit_global_asset_job_def()
+        job = self._retried(ctx, self._defs.resolve_implicit_global_asset_job_def())
         before, started = ctx.calls(backend), time.perf_counter()
         result = job.execute_in_process(
             instance=self._instance, asset_selection=list(keys), raise_on_error=False

@@ -41,7 +41,13 @@ from conn_shared.sim.clock import SimClock
 from conn_shared.sim.faults import FaultPlan, FaultRule
 from conn_shared.sim.server import SimServer
 
-__all__ = ["examples_folder", "framework_output", "rideable_faults", "run_demo"]
+__all__ = [
+    "demo_session",
+    "examples_folder",
+    "framework_output",
+    "rideable_faults",
+    "run_demo",
+]
 
 #: Fault kinds `--fault-rate` injects, each one the client's retries or the waits ride
 #: out: a 429 is retried whatever the method (the vendor refused it); 5xx, dropped
@@ -171,6 +177,37 @@ def _driver(name: str) -> Driver:
     raise ValueError(f"unknown orchestrator {name!r}; choose from {', '.join(ORCHESTRATORS)}")
 
 
+@contextlib.contextmanager
+def demo_session(
+    options: DemoOptions, progress: Progress
+) -> Iterator[tuple[DemoContext, list[Driver]]]:
+    """The frameworks' homes, the simulator and the examples' variables; yields the drivers.
+
+    The drivers of `options.orchestrators` are built only once the variables are
+    set, as their frameworks read them when imported; they are not prepared yet,
+    and each is closed when the block ends. The simulator starts without faults.
+    Raises ValueError for an unknown orchestrator and FileNotFoundError when the
+    examples are missing.
+    """
+    unknown = [name for name in options.orchestrators if name not in ORCHESTRATORS]
+    if unknown:
+        raise ValueError(f"unknown orchestrators {unknown}; choose from {', '.join(ORCHESTRATORS)}")
+    examples = examples_folder()
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conn-demo-")))
+        stack.enter_context(patched_environ(_homes(folder)))
+        server = stack.enter_context(
+            SimServer(names=options.backends, clock=SimClock(speed=options.clock_speed))
+        )
+        stack.enter_context(patched_environ(examples_environment(server, examples)))
+        # Only now: the drivers import their frameworks, which read the variables above.
+        built = [_driver(name) for name in options.orchestrators]
+        for driver in built:
+            stack.callback(driver.close)
+        ctx = DemoContext(server=server, options=options, examples=examples, progress=progress)
+        yield ctx, built
+
+
 def run_demo(options: DemoOptions, progress: Progress) -> Summary:
     """Run the demo; every finished step goes to `progress.record` and into the summary.
 
@@ -187,25 +224,8 @@ def run_demo(options: DemoOptions, progress: Progress) -> Summary:
         clock_speed=options.clock_speed,
     )
     plan = FaultPlan([*options.extra_faults, *rideable_faults(options.fault_rate)])
-    unknown = [name for name in options.orchestrators if name not in ORCHESTRATORS]
-    if unknown:
-        raise ValueError(f"unknown orchestrators {unknown}; choose from {', '.join(ORCHESTRATORS)}")
-    examples = examples_folder()
-    with contextlib.ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conn-demo-")))
-        stack.enter_context(patched_environ(_homes(folder)))
-        server = stack.enter_context(
-            SimServer(names=options.backends, clock=SimClock(speed=options.clock_speed))
-        )
-        stack.enter_context(patched_environ(examples_environment(server, examples)))
-        # Only now: the drivers import their frameworks, which read the variables above.
-        drivers = [_driver(name) for name in options.orchestrators]
-        ctx = DemoContext(
-            server=server,
-            options=options,
-            examples=examples,
-            progress=_Collector(progress, summary),
-        )
+    with demo_session(options, _Collector(progress, summary)) as (ctx, drivers):
+        server = ctx.server
 
         def fresh_accounts() -> None:
             for kind, count in server.core.faults.fired.items():
@@ -223,7 +243,6 @@ def run_demo(options: DemoOptions, progress: Progress) -> Summary:
             return True
 
         for driver in drivers:
-            stack.callback(driver.close)
             progress.activity(f"{driver.name} · loading the examples")
             if not attempt(f"{driver.name} (loading)", driver.prepare, ctx):
                 continue

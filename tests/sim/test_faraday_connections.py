@@ -439,3 +439,14 @@ def test_dump_masks_credentials_and_reset_forgets(api: httpx.Client, sim: Farada
     assert POSTGRES["password"] not in str(dumped)
     sim.reset()
     assert sim.dump() == {"connections": [], "datasets": []}
+
+
+def test_state_counts_the_builds_each_force_update_started(
+    api: httpx.Client, sim: FaradaySim
+) -> None:
+    # Chaos runs count duplicate syncs with it: each force_update is one more build.
+    ident = create(api)["id"]
+    assert sim.dump()["connections"][0]["sim"] == {"builds_requested": 0}
+    for _ in range(2):
+        assert api.post(f"/connections/{ident}/force_update").status_code == 202
+    assert sim.dump()["connections"][0]["sim"] == {"builds_requested": 2}

@@ -406,3 +406,28 @@ def test_later_scheduled_syncs_fail_after_a_success_when_the_switch_flips(
     done = fivetran.get(cid)
     assert done["succeeded_at"] == succeeded
     assert _ts(done["failed_at"]) == pytest.approx(created_at + 15 * 60 + 30)
+
+
+def _runs(api: FivetranApi, cid: str) -> dict[str, int]:
+    runs: dict[str, int] = api.sim.state()["backends"]["fivetran"]["connections"][cid]["sim"][
+        "runs_requested"
+    ]
+    return runs
+
+
+def test_state_counts_the_runs_requests_started_not_those_they_attached_to(
+    fivetran: FivetranApi,
+) -> None:
+    # Chaos runs count duplicate syncs with it: a re-sent sync or resync must show as one.
+    cid = fivetran.create(schedule_type="manual")["id"]
+    assert _runs(fivetran, cid) == {"sync": 0, "resync": 0}
+    fivetran.post(cid, "sync", {})
+    fivetran.post(cid, "sync", {})  # attaches to the running sync
+    assert _runs(fivetran, cid) == {"sync": 1, "resync": 0}
+    fivetran.sim.advance(31)
+    fivetran.post(cid, "sync", {})  # the first one ended: a second run
+    fivetran.post(cid, "resync", {})  # queued behind it
+    fivetran.post(cid, "resync", {})  # absorbed by the queued one
+    assert _runs(fivetran, cid) == {"sync": 2, "resync": 1}
+    fivetran.post(cid, "sync", {"force": True})  # a restart is a new run
+    assert _runs(fivetran, cid) == {"sync": 3, "resync": 1}

@@ -316,7 +316,7 @@ def test_bad_input_raises_before_any_request(
         pytest.param(lambda b: b.create_connection("x", PG_OPTIONS), False, id="create"),
         pytest.param(lambda b: b.rotate_credentials(CONN_ID, "clickhouse"), False, id="rotate"),
         pytest.param(lambda b: b.archive_connection(CONN_ID), False, id="archive"),
-        pytest.param(lambda b: b.force_update_connection(CONN_ID), True, id="force_update"),
+        pytest.param(lambda b: b.force_update_connection(CONN_ID), False, id="force_update"),
         pytest.param(
             lambda b: b.update_connection(CONN_ID, name="y"), True, id="update-merge-patch"
         ),

@@ -140,15 +140,15 @@ def test_create_is_resent_after_a_connect_error_it_never_left() -> None:
     assert len(script.requests) == 2
 
 
-def test_force_update_is_resent_after_a_read_timeout() -> None:
-    # Queuing a rerun twice is harmless, so the call is marked idempotent.
+def test_force_update_is_not_resent_after_a_read_timeout() -> None:
+    # Each force_update starts a build: a resent one would be a second sync (`make chaos`).
     script = Script().on(
         "POST", f"/connections/{CONN_ID}/force_update", httpx.ReadTimeout("slow"), reply(202)
     )
     sleeps = Sleeps()
-    with _executor(script, sleeps) as executor:
+    with _executor(script, sleeps) as executor, pytest.raises(RequestTimeoutError):
         executor.call(backend().force_update_connection(CONN_ID))
-    assert len(script.requests) == 2
+    assert len(script.requests) == 1
 
 
 @pytest.mark.parametrize(

@@ -547,7 +547,7 @@ def test_page_type_and_items() -> None:
             False,
             id="patch-historical",
         ),
-        pytest.param(lambda b: b.sync_connection("c"), True, id="sync"),
+        pytest.param(lambda b: b.sync_connection("c"), False, id="sync"),
         pytest.param(lambda b: b.sync_connection("c", force=True), False, id="sync-force"),
         pytest.param(lambda b: b.resync_connection("c"), False, id="resync"),
         pytest.param(lambda b: b.run_setup_tests("c"), True, id="setup-tests"),

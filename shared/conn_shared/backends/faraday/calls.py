@@ -221,8 +221,10 @@ class FaradayCalls:
     def force_update_connection(self, connection_id: str) -> Call[None]:
         """POST /connections/{connection_id}/force_update (202): queue a rerun."""
         path = f"/connections/{path_id('connection_id', connection_id)}/force_update"
-        # Queuing a second rerun is harmless, so a lost 202 may be resent.
-        return Call("faraday.force_update_connection", "POST", path, _no_body, idempotent=True)
+        # Not idempotent: each force_update starts a build of its own, so a resent one is a
+        # second sync. A lost 202 ends the try; `reattach_sync` then asks again only when
+        # the connection shows that nothing began.
+        return Call("faraday.force_update_connection", "POST", path, _no_body)
 
     def archive_connection(
         self,

@@ -433,8 +433,10 @@ class FivetranCalls:
     ) -> Call[ActionResult]:
         """POST /v1/connections/{id}/sync; `force` stops a running sync and starts over.
 
-        Without `force` a second trigger does nothing while a sync runs, so the
-        transport may resend it; with `force` it may not.
+        Not idempotent, with or without `force`: a second trigger does nothing
+        only while the first sync still runs, and a short sync may have ended by
+        the time a resend arrives, which then starts another. A lost answer ends
+        the try; `reattach_sync` asks again only when nothing began.
         """
         return Call(
             operation="fivetran.sync_connection",
@@ -443,7 +445,6 @@ class FivetranCalls:
             parse=action_of,
             json=body_of(force=force),
             headers={"Accept": ACCEPT_V2},
-            idempotent=not force,
         )
 
     def resync_connection(

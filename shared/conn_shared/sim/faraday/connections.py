@@ -155,6 +155,7 @@ async def force_connection(store: FaradayStore, request: Request) -> Response:
         store.refuse_archived(connection, "connection")
         decide = store.connection_decider(connection.options)
         store.start_build(connection, decide, config_changed=False)
+        connection.builds_requested += 1
     return Response(status_code=202)
 
 

@@ -185,6 +185,7 @@ async def force_dataset(store: FaradayStore, request: Request) -> Response:
         dataset = store.dataset(request)
         store.refuse_archived(dataset, "dataset")
         store.start_build(dataset, store.dataset_decider(dataset), config_changed=False)
+        dataset.builds_requested += 1
     return Response(status_code=202)
 
 

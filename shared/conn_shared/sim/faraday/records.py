@@ -34,6 +34,8 @@ class Resource:
     archived_at: float | None = None
     last_success_at: float | None = None
     last_read_at: float | None = None
+    #: Test instrumentation, not vendor state: builds started by `force_update`.
+    builds_requested: int = 0
 
     def rebuild(self, now: float, duration: float, decide: Callable[[float], str | None]) -> None:
         """Abandon or settle the current build and start a new one at `now`."""
@@ -103,6 +105,7 @@ class FaradayConnection(Resource):
         """The admin view: the API body with credentials masked."""
         body = self.to_json(now)
         body["options"] = redact_options(body["options"])
+        body["sim"] = {"builds_requested": self.builds_requested}
         return body
 
 

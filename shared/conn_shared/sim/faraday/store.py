@@ -36,7 +36,10 @@ class FaradayStore:
             now = self.clock.now()
             return {
                 "connections": [c.dump(now) for c in self.connections.values()],
-                "datasets": [d.to_json(now) for d in self.datasets.values()],
+                "datasets": [
+                    {**d.to_json(now), "sim": {"builds_requested": d.builds_requested}}
+                    for d in self.datasets.values()
+                ],
             }
 
     def reset(self) -> None:

@@ -174,6 +174,9 @@ class Connection(SyncMachine):
     #: Approved TLS certificates and SSH fingerprints, by hash.
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
     fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Test instrumentation, not vendor state: runs a request started or queued, by the
+    #: request ("sync", "resync"); a request that attached to a run counts nothing.
+    runs_requested: dict[str, int] = field(default_factory=lambda: {"sync": 0, "resync": 0})
 
     def capture_schema(self) -> None:
         """Capture the source's tree once; settings pre-created before then are applied to it."""

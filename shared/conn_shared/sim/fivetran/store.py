@@ -67,6 +67,7 @@ class FivetranStore:
                 "schema_config": conn.schema_config,
                 "schema_captured": conn.schema_captured,
                 "columns_to_drop": conn.columns_to_drop,
+                "runs_requested": dict(conn.runs_requested),
             }
             out[conn.id] = record
         groups = {gid: group.to_json(self.clock.iso) for gid, group in self.groups.items()}

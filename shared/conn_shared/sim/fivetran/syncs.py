@@ -48,6 +48,7 @@ def _trigger(store: FivetranStore, conn: Connection, *, force: bool) -> tuple[in
             # The wait is over: the sync starts, unless the source is still out of quota.
             conn.begin_sync(now, historical=conn.rescheduled_historical, skip_quota=True)
         if conn.syncing:
+            conn.runs_requested["sync"] += 1
             return ok(message=started)
         assert conn.rescheduled_for is not None
         when = store.clock.iso(conn.rescheduled_for)
@@ -55,6 +56,8 @@ def _trigger(store: FivetranStore, conn: Connection, *, force: bool) -> tuple[in
     historical = conn.syncing and conn.sync_historical
     conn.cancel_sync()
     conn.begin_sync(now, historical=historical)
+    # A run parked in `rescheduled` counts too: the request made it, it starts later.
+    conn.runs_requested["sync"] += 1
     return ok(message=started)
 
 
@@ -74,6 +77,8 @@ def _scope(raw: Any, conn: Connection) -> dict[str, list[str]]:
 
 
 def _resync(store: FivetranStore, conn: Connection, scope: dict[str, list[str]] | None) -> None:
+    # A historical run already queued or running absorbs the request: nothing new is counted.
+    new_run = not conn.historical_pending and not (conn.syncing and conn.sync_historical)
     if conn.paused:
         conn.historical_pending = True
     elif conn.syncing:
@@ -88,6 +93,8 @@ def _resync(store: FivetranStore, conn: Connection, scope: dict[str, list[str]] 
     else:
         conn.begin_sync(store.now(), historical=True)
     conn.resync_tables = scope
+    if new_run:
+        conn.runs_requested["resync"] += 1
 
 
 async def resync_connection(store: FivetranStore, request: Request, body: Any) -> tuple[int, Any]:

@@ -37,10 +37,22 @@ class BearerAuth(httpx.Auth):
         return f"BearerAuth(token={REDACTED!r})"
 
 
+#: Longer than any vendor's ids and slugs; a longer one is a mistake (httpx refuses URLs > 64 KiB).
+MAX_ID_LENGTH = 1024
+
+
 def path_id(field: str, value: str) -> str:
-    """`value` quoted as one path segment (`/` included); ValueError naming `field` if empty."""
+    """`value` quoted as one path segment (`/` included).
+
+    Raises ValueError naming `field` when it is not a non-empty string of at
+    most `MAX_ID_LENGTH` characters (the message quotes at most 80 of them).
+    """
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{field}: must be a non-empty string, got {value!r}")
+        raise ValueError(f"{field}: must be a non-empty string, got {value!r:.80}")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(
+            f"{field}: must be at most {MAX_ID_LENGTH} characters, got {len(value)}: {value!r:.80}"
+        )
     return _quoted(value)
 
 

@@ -30,7 +30,9 @@ from airflow.triggers.base import StartTriggerArgs
 
 from airflow_provider_conn.common import (
     airflow_errors,
+    as_bool,
     as_seconds,
+    check_sensor_timing,
     default_deferrable,
     optional_seconds,
     validate_model,
@@ -84,13 +86,16 @@ class _ConnSensor(ConnTaskMixin, BaseSensorOperator):
         start_from_trigger: bool = False,
         **kwargs: Any,
     ) -> None:
+        check_sensor_timing(kwargs)
         super().__init__(**kwargs)
         self.setup_conn_task(backend, conn_id, self.steps)
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        if start_from_trigger and not self.deferrable:
+        self.deferrable = (
+            default_deferrable() if deferrable is None else as_bool(deferrable, "deferrable")
+        )
+        self.start_from_trigger = as_bool(start_from_trigger, "start_from_trigger")
+        if self.start_from_trigger and not self.deferrable:
             raise ValueError("start_from_trigger: needs deferrable=True")
-        self.start_from_trigger = start_from_trigger
-        if start_from_trigger:
+        if self.start_from_trigger:
             # Rendered in the triggerer: only these keyword arguments are templated there.
             self.start_trigger_args = StartTriggerArgs(
                 trigger_cls=_classpath(self.trigger_class),

@@ -151,7 +151,9 @@ class TriggerSyncOperator(ConnTaskMixin, BaseOperator):
         self.connection_id = connection_id
         self.tables = tables
         self.force = force
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.deferrable = (
+            default_deferrable() if deferrable is None else as_bool(deferrable, "deferrable")
+        )
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
         self.timeout = timeout

@@ -43,9 +43,15 @@ class WaitConfig(dg.Config):
     until it is resumed or the timeout passes.
     """
 
-    poll_interval: float | None = Field(default=None, gt=0, description="Seconds between polls.")
-    max_poll_interval: float | None = Field(default=None, gt=0, description="Cap (s).")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds to wait in all.")
+    poll_interval: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Seconds between polls."
+    )
+    max_poll_interval: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Cap (s)."
+    )
+    timeout: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Seconds to wait in all."
+    )
     on_paused: Literal["fail", "wait"] = Field(default="fail", description="fail or wait.")
 
     def policy(

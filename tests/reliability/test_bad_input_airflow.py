@@ -173,7 +173,7 @@ def _run(task: BaseOperator) -> None:
 
 
 _FIXTURES = settings(
-    scaled(0.5),
+    scaled(0.2),
     suppress_health_check=[
         *settings.default.suppress_health_check,
         HealthCheck.function_scoped_fixture,

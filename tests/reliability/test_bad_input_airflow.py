@@ -206,6 +206,18 @@ FOUND = [
     pytest.param("TriggerSyncOperator", "poll_interval", math.nan, id="poll-interval-nan"),
     pytest.param("ConnectionReadySensor", "poke_interval", math.inf, id="poke-inf-OverflowError"),
     pytest.param("SyncCompleteSensor", "max_wait", 10**400, id="max-wait-huge-OverflowError"),
+    pytest.param(
+        "EnsureConnectionOperator",
+        "spec",
+        {**SPEC, "config": {**SPEC["config"], "host": b"\x80"}},
+        id="spec-bytes-UnicodeDecodeError",
+    ),
+    pytest.param(
+        "EnsureConnectionOperator",
+        "spec",
+        {**SPEC, "config": {**SPEC["config"], "port": math.nan}},
+        id="spec-nan-not-json",
+    ),
 ]
 
 

@@ -20,6 +20,8 @@ Three ways to wait, all sharing the flows of `conn_shared`:
 fails the task at once, without retries.
 """
 
+import contextlib
+import json
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -225,10 +227,10 @@ class SyncCompleteSensor(_ConnSensor):
         """The rendered handle, validated; ValueError naming `handle` otherwise."""
         value = self.handle
         if isinstance(value, str):
-            try:
-                return SyncHandle.model_validate_json(value)
-            except ValueError:
-                pass
+            # JSON text is parsed, then checked like a dict: a valid handle of another
+            # backend used to be returned from here without the backend check below.
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
         handle = validate_model(SyncHandle, value, "handle")
         if handle.backend != self.backend:
             raise ValueError(f"handle: a {handle.backend} sync, but backend={self.backend!r}")

@@ -19,6 +19,7 @@ No planted secret may appear in any error.
 
 import contextlib
 import inspect
+import json
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -69,6 +70,13 @@ STORED_AS = {"update": "update_on_drift", "dry_run": "plan_only"}
 ALLOWED = (ValueError, TypeError, AirflowException)
 SECRETS = (SOURCE_PASSWORD, *credential_values(PLANTED_CREDENTIALS).values())
 
+#: A valid handle of a Fivetran sync (its connection need not exist for the checks).
+HANDLE = {
+    "backend": "fivetran",
+    "connection_id": "c1",
+    "kind": "sync",
+    "requested_at": "2026-01-01T00:00:00Z",
+}
 SPEC = spec_of("fivetran", "junk")
 SPEC["config"] = {**SPEC["config"], "password": SOURCE_PASSWORD}
 
@@ -121,12 +129,12 @@ def _context() -> dict[str, Any]:
 @pytest.fixture
 def baselines(airflow_env: SimServer) -> dict[str, dict[str, Any]]:
     """A valid set of arguments per class, on a Fivetran connection that exists and a handle."""
-    from airflow_provider_conn import EnsureConnectionOperator, TriggerSyncOperator  # noqa: PLC0415
-
     with DAG("baseline", schedule=None):
-        ensure = EnsureConnectionOperator(task_id="e", backend="fivetran", spec=SPEC)
+        ensure = TASK_CLASSES["EnsureConnectionOperator"](
+            task_id="e", backend="fivetran", spec=SPEC
+        )
         connection_id = ensure.execute(_context())
-        sync = TriggerSyncOperator(
+        sync = TASK_CLASSES["TriggerSyncOperator"](
             task_id="s", backend="fivetran", connection_id="x", wait_for_completion=False
         )
     sync.connection_id = connection_id
@@ -226,6 +234,20 @@ def test_found_cases_stay_refused_clearly(
     baselines: dict[str, dict[str, Any]], name: str, parameter: str, value: Any
 ) -> None:
     refused_clearly(baselines, TASK_CLASSES[name], parameter, value)
+
+
+def test_a_handle_text_of_another_backend_is_refused_before_deferring() -> None:
+    # Read by review, not by hypothesis: JSON text skipped the backend check, so the
+    # sensor deferred with a Faraday handle and failed later, in the triggerer.
+    with DAG("bad_input", schedule=None):
+        task = TASK_CLASSES["SyncCompleteSensor"](
+            task_id="t",
+            backend="fivetran",
+            handle=json.dumps({**HANDLE, "backend": "faraday"}),
+            deferrable=True,
+        )
+    with pytest.raises(ValueError, match="handle: a faraday sync, but backend='fivetran'"):
+        task.execute(_context())
 
 
 def refused_clearly(

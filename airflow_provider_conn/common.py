@@ -39,11 +39,13 @@ from conn_shared import (
 from conn_shared.calls import Flow
 
 __all__ = [
+    "MAX_SECONDS",
     "TRANSIENT",
     "airflow_errors",
     "as_bool",
     "as_seconds",
     "check_backend",
+    "check_sensor_timing",
     "default_deferrable",
     "has_template",
     "mask_spec",
@@ -55,6 +57,9 @@ __all__ = [
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+
+#: The longest wait, poll or deadline in seconds (100 years): a deadline must stay computable.
+MAX_SECONDS = 100 * 365 * 86400
 
 #: Failures a later try may not meet again: re-raised as they are, so Airflow retries.
 TRANSIENT = TRANSIENT_ERRORS
@@ -152,17 +157,40 @@ def optional_seconds(value: Any, parameter: str) -> float | None:
 
 
 def as_seconds(value: Any, parameter: str, *, optional: bool = False) -> float:
-    """Seconds > 0 from a number, a timedelta or rendered text; ValueError naming `parameter`."""
+    """Seconds in (0, MAX_SECONDS] from a number, a timedelta or rendered text.
+
+    Raises ValueError naming `parameter` otherwise: NaN and infinity included
+    (a deadline must be computable; None is the way to say "no limit").
+    """
     if isinstance(value, timedelta):
         value = value.total_seconds()
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         seconds = -1.0
-    if seconds <= 0 or isinstance(value, bool):
-        allowed = "a number of seconds > 0" + (" or None" if optional else "")
-        raise ValueError(f"{parameter}: expected {allowed}, got {value!r}")
+    if not 0 < seconds <= MAX_SECONDS or isinstance(value, bool):
+        allowed = f"a number of seconds > 0 and <= {MAX_SECONDS}" + (" or None" if optional else "")
+        raise ValueError(f"{parameter}: expected {allowed}, got {value!r:.80}")
     return seconds
+
+
+def check_sensor_timing(kwargs: Mapping[str, Any]) -> None:
+    """Refuse a sensor's `poke_interval`, `timeout` or `max_wait` no timedelta can hold.
+
+    Airflow's sensor turns each into a timedelta and lets OverflowError escape
+    for infinity or a huge number; its own checks cover the rest (negative,
+    wrong type). Raises ValueError naming the parameter.
+    """
+    for parameter in ("poke_interval", "timeout", "max_wait"):
+        value = kwargs.get(parameter)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                timedelta(seconds=value)
+            except (OverflowError, ValueError):
+                raise ValueError(
+                    f"{parameter}: expected a finite number of seconds or a timedelta, "
+                    f"got {value!r:.80}"
+                ) from None
 
 
 def wait_policy(

@@ -71,6 +71,9 @@ class ConnHook(BaseHook):
 
     Args:
         conn_id: the Airflow connection id; `default_conn_name` when None.
+
+    Raises ConnectionTypeError naming `conn_id` when it is not a non-empty string
+    (a template that rendered to nothing, or to a list, must not pick a connection).
     """
 
     #: The registry's backend name ("fivetran", ...).
@@ -82,7 +85,12 @@ class ConnHook(BaseHook):
 
     def __init__(self, conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.conn_id = conn_id or self.default_conn_name
+        if conn_id is not None and (not isinstance(conn_id, str) or not conn_id.strip()):
+            raise ConnectionTypeError(
+                f"conn_id: expected the id of an Airflow connection (non-empty text) or None "
+                f"for {self.default_conn_name!r}, got {conn_id!r:.80}"
+            )
+        self.conn_id = conn_id if conn_id is not None else self.default_conn_name
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(conn_id={self.conn_id!r})"

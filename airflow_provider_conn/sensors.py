@@ -20,6 +20,8 @@ Three ways to wait, all sharing the flows of `conn_shared`:
 fails the task at once, without retries.
 """
 
+import contextlib
+import json
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -30,7 +32,9 @@ from airflow.triggers.base import StartTriggerArgs
 
 from airflow_provider_conn.common import (
     airflow_errors,
+    as_bool,
     as_seconds,
+    check_sensor_timing,
     default_deferrable,
     optional_seconds,
     validate_model,
@@ -84,13 +88,16 @@ class _ConnSensor(ConnTaskMixin, BaseSensorOperator):
         start_from_trigger: bool = False,
         **kwargs: Any,
     ) -> None:
+        check_sensor_timing(kwargs)
         super().__init__(**kwargs)
         self.setup_conn_task(backend, conn_id, self.steps)
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        if start_from_trigger and not self.deferrable:
+        self.deferrable = (
+            default_deferrable() if deferrable is None else as_bool(deferrable, "deferrable")
+        )
+        self.start_from_trigger = as_bool(start_from_trigger, "start_from_trigger")
+        if self.start_from_trigger and not self.deferrable:
             raise ValueError("start_from_trigger: needs deferrable=True")
-        self.start_from_trigger = start_from_trigger
-        if start_from_trigger:
+        if self.start_from_trigger:
             # Rendered in the triggerer: only these keyword arguments are templated there.
             self.start_trigger_args = StartTriggerArgs(
                 trigger_cls=_classpath(self.trigger_class),
@@ -220,10 +227,10 @@ class SyncCompleteSensor(_ConnSensor):
         """The rendered handle, validated; ValueError naming `handle` otherwise."""
         value = self.handle
         if isinstance(value, str):
-            try:
-                return SyncHandle.model_validate_json(value)
-            except ValueError:
-                pass
+            # JSON text is parsed, then checked like a dict: a valid handle of another
+            # backend used to be returned from here without the backend check below.
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
         handle = validate_model(SyncHandle, value, "handle")
         if handle.backend != self.backend:
             raise ValueError(f"handle: a {handle.backend} sync, but backend={self.backend!r}")

@@ -31,6 +31,7 @@ from airflow_provider_conn.common import (
     as_bool,
     default_deferrable,
     has_template,
+    validate_model,
     wait_policy,
 )
 from airflow_provider_conn.events import result_of
@@ -74,7 +75,7 @@ def table_refs(tables: Any) -> tuple[TableRef, ...] | None:
             schema, table = item.split(".")
             refs.append(TableRef.model_validate({"schema": schema, "table": table}))
         elif isinstance(item, dict) and set(item) == {"schema", "table"}:
-            refs.append(TableRef.model_validate(item))
+            refs.append(validate_model(TableRef, item, "tables"))
         else:
             raise ValueError(
                 f"tables: each item must be 'schema.table' or {{'schema', 'table'}}, got {item!r}"
@@ -151,7 +152,9 @@ class TriggerSyncOperator(ConnTaskMixin, BaseOperator):
         self.connection_id = connection_id
         self.tables = tables
         self.force = force
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.deferrable = (
+            default_deferrable() if deferrable is None else as_bool(deferrable, "deferrable")
+        )
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
         self.timeout = timeout

@@ -10,7 +10,7 @@ connection or the network until the task runs.
 from collections.abc import Iterable
 from typing import Any, NoReturn, TypeVar
 
-from airflow_provider_conn.common import airflow_errors, check_backend, run_flow
+from airflow_provider_conn.common import airflow_errors, check_backend, has_template, run_flow
 from airflow_provider_conn.hooks import ConnHook, hook_class
 from airflow_provider_conn.links import ConnectionLink, push_connection_url
 from conn_shared import Backend, ConnError, Step
@@ -33,6 +33,8 @@ class ConnTaskMixin:
     def setup_conn_task(self, backend: str, conn_id: str | None, steps: Iterable[Step]) -> None:
         """Validate `backend` and `steps` at parse time; default `conn_id` per backend."""
         self.backend = check_backend(backend, steps).name
+        if not has_template(conn_id):
+            hook_class(backend)(conn_id)  # checks the id; reads nothing
         self.conn_id = conn_id if conn_id is not None else hook_class(backend).default_conn_name
 
     @property

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import dagster as dg
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from conn_shared import BackendEntry, WaitPolicy
 from dagster_conn.resources import ConnectionResource, invalid_fields
@@ -43,9 +43,15 @@ class WaitConfig(dg.Config):
     until it is resumed or the timeout passes.
     """
 
-    poll_interval: float | None = Field(default=None, gt=0, description="Seconds between polls.")
-    max_poll_interval: float | None = Field(default=None, gt=0, description="Cap (s).")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds to wait in all.")
+    poll_interval: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Seconds between polls."
+    )
+    max_poll_interval: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Cap (s)."
+    )
+    timeout: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="Seconds to wait in all."
+    )
     on_paused: Literal["fail", "wait"] = Field(default="fail", description="fail or wait.")
 
     def policy(
@@ -91,12 +97,22 @@ class EnsureConfig(dg.Config):
         resend_secrets: send the secret fields again (after a rotation).
     """
 
-    spec: dict[str, Any] = Field(description="The spec's fields, without secrets.")
+    # Typed Any for Dagster, checked below: Dagster's Map config type lets a null value
+    # through validation and then fails its own post-processing with a bare CheckError
+    # ("Null map member not caught in validation"), and specs hold nulls.
+    spec: Any = Field(description="The spec's fields (a mapping), without secrets.")
     secrets: dict[str, str] = Field(
         default_factory=dict, description="Dotted spec path -> environment variable name."
     )
     update: bool = Field(default=True, description="Update drifted settings.")
     resend_secrets: bool = Field(default=False, description="Send secret fields again.")
+
+    @field_validator("spec")
+    @classmethod
+    def _spec_is_a_mapping(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"spec: expected a mapping of spec fields, got {type(value).__name__}")
+        return value
 
 
 class TriggerConfig(dg.Config):
@@ -108,8 +124,8 @@ class TriggerConfig(dg.Config):
 class TableConfig(dg.Config):
     """One table to resync."""
 
-    schema_name: str = Field(description="The table's schema (source namespace).")
-    table: str = Field(description="The table's name.")
+    schema_name: str = Field(min_length=1, description="The table's schema (source namespace).")
+    table: str = Field(min_length=1, description="The table's name.")
 
 
 class ResyncConfig(dg.Config):

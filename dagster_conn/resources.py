@@ -143,12 +143,20 @@ class ConnectionResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     base_url: str | None = Field(default=None, description="API root; None: the default.")
     ui_base_url: str | None = Field(default=None, description="Vendor UI root for links.")
-    request_timeout: float = Field(default=30.0, gt=0, description="Seconds per HTTP attempt.")
+    request_timeout: float = Field(
+        default=30.0, gt=0, le=86400, description="Seconds per HTTP attempt (at most a day)."
+    )
     request_max_attempts: int = Field(default=5, ge=1, description="Attempts per request.")
     max_connections: int = Field(default=20, ge=1, description="HTTP connection pool size.")
-    poll_interval: float = Field(default=15.0, gt=0, description="Seconds between first polls.")
-    max_poll_interval: float = Field(default=300.0, gt=0, description="Cap on the interval (s).")
-    wait_timeout: float | None = Field(default=3600.0, gt=0, description="Seconds; None: none.")
+    poll_interval: float = Field(
+        default=15.0, gt=0, allow_inf_nan=False, description="Seconds between first polls."
+    )
+    max_poll_interval: float = Field(
+        default=300.0, gt=0, allow_inf_nan=False, description="Cap on the interval (s)."
+    )
+    wait_timeout: float | None = Field(
+        default=3600.0, gt=0, allow_inf_nan=False, description="Seconds; None: none."
+    )
     verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
     ca_bundle: str | None = Field(default=None, description="CA bundle file to verify against.")
     allow_insecure_http: bool = Field(

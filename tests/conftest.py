@@ -9,8 +9,10 @@ written to the home directory, examples are not loaded and telemetry is off.
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _SANDBOX = Path(tempfile.mkdtemp(prefix="conn-providers-tests-"))
@@ -34,3 +36,16 @@ os.environ.update(
         "DAGSTER_DISABLE_TELEMETRY": "1",
     }
 )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many hypothesis examples each property ran, under which profile (when any ran)."""
+    # Looked up, not imported: the min-version runs install no hypothesis.
+    profiles = sys.modules.get("tests.support.profiles")
+    counts = getattr(profiles, "EXAMPLES", None)
+    if not counts:
+        return
+    terminalreporter.section(f"hypothesis examples (profile {profiles.PROFILE!r})")
+    for target, count in sorted(counts.items()):
+        terminalreporter.write_line(f"{count:6d}  {target}")
+    terminalreporter.write_line(f"{sum(counts.values()):6d}  in all, {len(counts)} targets")

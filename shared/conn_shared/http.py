@@ -57,6 +57,10 @@ T = TypeVar("T")
 ErrorMapper = Callable[[httpx.Response], ApiError]
 
 
+#: The longest per-attempt timeout (a day): a larger one overflows the clock's arithmetic.
+MAX_TIMEOUT = 86400.0
+
+
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     """Per-attempt timeouts in seconds (the retry policy's deadline bounds the whole call)."""
@@ -65,6 +69,16 @@ class Timeouts:
     read: float = 30.0
     write: float = 30.0
     pool: float = 10.0
+
+    def __post_init__(self) -> None:
+        # An infinite, NaN or huge timeout reached httpx and the clock as a bare OverflowError.
+        for name in ("connect", "read", "write", "pool"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not 0 < value <= MAX_TIMEOUT:
+                raise ValueError(
+                    f"timeouts.{name}: expected a number of seconds > 0 and <= {MAX_TIMEOUT}, "
+                    f"got {value!r}"
+                )
 
     def to_httpx(self) -> httpx.Timeout:
         """The equivalent `httpx.Timeout`."""

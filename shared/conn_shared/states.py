@@ -176,10 +176,10 @@ class SyncKind(str, Enum):
 
 
 class TableRef(_Model):
-    """One table to resync: its schema (source namespace) and table name."""
+    """One table to resync: its schema (source namespace) and table name, neither empty."""
 
-    schema_name: str = Field(alias="schema")
-    table: str
+    schema_name: str = Field(alias="schema", min_length=1)
+    table: str = Field(min_length=1)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

@@ -78,10 +78,11 @@ class WaitPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    poll_interval: float = Field(default=15.0, gt=0)
-    max_poll_interval: float = Field(default=300.0, gt=0)
-    backoff: float = Field(default=1.5, ge=1.0)
-    timeout: float | None = Field(default=3600.0, gt=0)
+    # Finite: an infinite interval or deadline cannot be slept towards or serialized.
+    poll_interval: float = Field(default=15.0, gt=0, allow_inf_nan=False)
+    max_poll_interval: float = Field(default=300.0, gt=0, allow_inf_nan=False)
+    backoff: float = Field(default=1.5, ge=1.0, allow_inf_nan=False)
+    timeout: float | None = Field(default=3600.0, gt=0, allow_inf_nan=False)
     on_paused: Literal["fail", "wait"] = "fail"
     on_rescheduled: Literal["wait", "fail"] = "wait"
 

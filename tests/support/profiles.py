@@ -7,10 +7,15 @@ each suite that needs hypothesis imports it itself (`make test-airflow-min` and
 """
 
 import os
+from collections import Counter
 
 from hypothesis import HealthCheck, settings
 
-__all__ = ["PROFILE", "scaled"]
+__all__ = ["EXAMPLES", "PROFILE", "scaled"]
+
+#: Hypothesis examples run per target ("<suite>: <what>"), printed by the root conftest
+#: at the end of the session; a property counts each example it runs.
+EXAMPLES: Counter[str] = Counter()
 
 _COMMON = {
     "deadline": None,

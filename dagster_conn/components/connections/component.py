@@ -30,6 +30,8 @@ Subclass it and override `get_asset_spec(props)` to change the asset specs.
 """
 
 import hashlib
+import math
+import re
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -110,6 +112,23 @@ def _resource(backend: str, account: AccountModel) -> ConnectionResource:
     return resource_class(backend)(**settings, **secrets)
 
 
+#: Dagster's rule for job, sensor and op names, and for asset group names (segments).
+_NAME = re.compile(r"[A-Za-z0-9_]+")
+_GROUP = re.compile(r"[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*")
+#: The longest freshness window a timedelta holds comfortably (100 years, in seconds).
+_MAX_WINDOW = 100 * 365 * 86400
+
+
+def _check_name(field: str, value: str, rule: "re.Pattern[str]") -> None:
+    """Refuse a name Dagster would refuse later, naming the YAML field (Dagster names only
+    its derived name, e.g. ' _reconcile')."""
+    if not rule.fullmatch(value):
+        raise ValueError(
+            f"{field}: {value!r:.80} is not a valid Dagster name (letters, digits and _"
+            + (", segments separated by /)" if rule is _GROUP else ")")
+        )
+
+
 def _first_error(exc: ValueError) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
@@ -173,13 +192,25 @@ class ConnectionsComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
                 _resource(backend, account)
             except ValidationError as exc:
                 raise ValueError(invalid_fields(exc, prefix=f"accounts.{backend}")) from None
-        if self.max_sync_age_seconds is not None and self.max_sync_age_seconds <= 0:
+        if self.max_sync_age_seconds is not None and not 0 < self.max_sync_age_seconds < math.inf:
             raise ValueError("max_sync_age_seconds: must be > 0 (seconds), or null")
+        window = self.freshness_fail_window_seconds
+        if window is not None and not 60 <= window <= _MAX_WINDOW:
+            # Dagster's own check of a shorter window is a bare CheckError at build time.
+            raise ValueError(
+                f"freshness_fail_window_seconds: must be within 60..{_MAX_WINDOW} (seconds), "
+                "or null"
+            )
+        _check_name("name", self.name, _NAME)
+        if self.sensor is not None and self.sensor.name is not None:
+            _check_name("sensor.name", self.sensor.name, _NAME)
         for index, connection in enumerate(self.connections):
             try:
                 ConnectionProps(**connection.model_dump())
             except ValueError as exc:
                 raise ValueError(f"connections[{index}]: {_first_error(exc)}") from None
+            if connection.group_name is not None:
+                _check_name(f"connections[{index}].group_name", connection.group_name, _GROUP)
             if connection.backend not in self.accounts:
                 raise ValueError(
                     f"connections[{index}].backend: {connection.backend!r} has no entry "

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from conn_shared.backends.ensure import ConnectionSpec, EnsureFlows
 from conn_shared.backends.wire import path_id
@@ -101,6 +101,21 @@ class BackendSettings(BaseModel):
     verify_tls: bool = True
     ca_bundle: str | None = None
     allow_insecure_http: bool = False
+
+    @field_validator("base_url", "ui_base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        # Checked here, not when the first request is built: httpx's InvalidURL is no
+        # HTTPError, and it escaped from the executor as a bare exception.
+        if value is None:
+            return None
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"not a valid URL ({exc})") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"expected an absolute http(s) URL, got {value!r:.80}")
+        return value
 
 
 #: The `BackendSettings` fields that decide how requests travel (TLS, plain http).

@@ -8,6 +8,7 @@
 """
 
 import functools
+import math
 from collections.abc import Generator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from conn_shared.calls import Call, Flow
 from conn_shared.errors import NotFoundError
 from conn_shared.redaction import REDACTED
 
-__all__ = ["BearerAuth", "check_limit", "delete_if_present", "path_id", "reveal"]
+__all__ = ["BearerAuth", "check_json", "check_limit", "delete_if_present", "path_id", "reveal"]
 
 
 class BearerAuth(httpx.Auth):
@@ -37,10 +38,22 @@ class BearerAuth(httpx.Auth):
         return f"BearerAuth(token={REDACTED!r})"
 
 
+#: Longer than any vendor's ids and slugs; a longer one is a mistake (httpx refuses URLs > 64 KiB).
+MAX_ID_LENGTH = 1024
+
+
 def path_id(field: str, value: str) -> str:
-    """`value` quoted as one path segment (`/` included); ValueError naming `field` if empty."""
+    """`value` quoted as one path segment (`/` included).
+
+    Raises ValueError naming `field` when it is not a non-empty string of at
+    most `MAX_ID_LENGTH` characters (the message quotes at most 80 of them).
+    """
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{field}: must be a non-empty string, got {value!r}")
+        raise ValueError(f"{field}: must be a non-empty string, got {value!r:.80}")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(
+            f"{field}: must be at most {MAX_ID_LENGTH} characters, got {len(value)}: {value!r:.80}"
+        )
     return _quoted(value)
 
 
@@ -48,6 +61,40 @@ def path_id(field: str, value: str) -> str:
 def _quoted(value: str) -> str:
     # Every poll of every wait quotes its connection id again: quote() is slow Python.
     return quote(value, safe="")
+
+
+def check_json(value: Any, path: str) -> None:
+    """Raise ValueError naming the first part of `value` a JSON request body cannot hold.
+
+    Text, bools, ints, finite floats, None, lists, tuples, mappings with text keys,
+    and what `reveal` turns into those (SecretStr, pydantic models) pass. Bytes,
+    NaN, infinity, sets or objects in a spec's open mappings otherwise reached
+    httpx's JSON encoder as a bare TypeError or ValueError. The message gives
+    the path and the type, never the value (it may be a secret).
+    """
+    if value is None or isinstance(value, str | bool | int | SecretStr):
+        return
+    if isinstance(value, BaseModel):
+        check_json(value.model_dump(mode="python", exclude_none=True), path)
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path}: expected a finite number, got {value}")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path}: keys must be text, got a {type(key).__name__}")
+            check_json(item, f"{path}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_json(item, f"{path}[{index}]")
+        return
+    raise ValueError(
+        f"{path}: expected text, a number, a bool, null, a list or an object, "
+        f"got a {type(value).__name__}"
+    )
 
 
 def check_limit(limit: int | None, *, maximum: int = 1000) -> int | None:

@@ -391,6 +391,14 @@ def test_path_id_quotes_one_segment(value: str, quoted: str) -> None:
     assert path_id("connection_id", value) == quoted
 
 
+def test_path_id_refuses_an_id_longer_than_any_vendors() -> None:
+    # Found by tests/reliability: 100,000 characters reached httpx, whose bare InvalidURL escaped.
+    with pytest.raises(
+        ValueError, match="connection_id: must be at most 1024 characters, got 1025"
+    ):
+        path_id("connection_id", "a" * 1025)
+
+
 def _delete_call(status: int) -> tuple[Call[None], httpx.MockTransport]:
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, json={"detail": "gone"} if status == 404 else {})

@@ -24,6 +24,7 @@ from conn_shared.backends.faraday.models import (
     is_secret_option,
     redacted_pairs,
 )
+from conn_shared.backends.wire import check_json
 from conn_shared.redaction import REDACTED
 from conn_shared.states import FieldChange
 
@@ -55,6 +56,7 @@ class FaradayConnectionSpec(BaseModel):
     @field_validator("options")
     @classmethod
     def _options_have_type(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_json(value, "options")
         kind = value.get("type")
         if not isinstance(kind, str) or not kind.strip():
             raise ValueError(

@@ -20,10 +20,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from conn_shared.backends.ensure import plan_value
 from conn_shared.backends.fivetran.models import ConnectCardConfig, Connection
+from conn_shared.backends.wire import check_json
 from conn_shared.redaction import REDACTED, is_secret_key, redact
 from conn_shared.states import FieldChange
 
@@ -137,6 +146,12 @@ class FivetranConnectionSpec(BaseModel):
     destination_schema_names: str | None = None
     external_secrets_manager_id: str | None = None
     external_secrets_keys_config: dict[str, str] | None = None
+
+    @field_validator("config", "auth", "destination_configuration")
+    @classmethod
+    def _plain_json(cls, value: dict[str, Any] | None, info: ValidationInfo) -> Any:
+        check_json(value, str(info.field_name))
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> "FivetranConnectionSpec":

@@ -27,6 +27,7 @@ from conn_shared.backends.hub.models import (
     known_values,
     masked,
 )
+from conn_shared.backends.wire import check_json
 from conn_shared.redaction import REDACTED
 from conn_shared.states import FieldChange
 
@@ -57,6 +58,12 @@ class HubConnectionSpec(BaseModel):
     visibility: Visibility | None = None
     config: dict[str, Any] = Field(default_factory=dict)
     credentials: dict[str, SecretStr] = Field(default_factory=dict)
+
+    @field_validator("config")
+    @classmethod
+    def _plain_json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_json(value, "config")
+        return value
 
     @field_validator("provider")
     @classmethod

@@ -3,7 +3,9 @@ no credentials carried by a redirect, and base URLs with paths, slashes and pref
 
 import logging
 import ssl
+from pathlib import Path
 
+import certifi
 import httpx
 import pytest
 
@@ -108,3 +110,16 @@ def test_base_urls_with_a_path_prefix_and_a_trailing_slash_work(
     with SyncExecutor(prefixed.profile()) as executor:
         page = executor.call(prefixed.list_connections())
     assert page.items == []
+
+
+def test_a_ca_bundle_is_loaded_when_the_settings_are_built(tmp_path: Path) -> None:
+    not_pem = tmp_path / "bundle.pem"
+    not_pem.write_text("not a certificate\n")
+    for path in (tmp_path / "missing.pem", not_pem, tmp_path):
+        with pytest.raises(ValueError, match="ca_bundle") as raised:
+            FaradayBackend(api_key=KEY, ca_bundle=str(path))
+        assert KEY not in str(raised.value)
+
+    bundle = certifi.where()
+    verify = FaradayBackend(api_key=KEY, ca_bundle=bundle).profile().client_options()["verify"]
+    assert verify.verify_mode is ssl.CERT_REQUIRED

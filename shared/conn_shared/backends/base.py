@@ -27,6 +27,7 @@ What vendors' calls share on the wire (`BearerAuth`, `path_id`, ...) is in
 
 import ipaddress
 import logging
+import ssl
 from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
@@ -115,6 +116,21 @@ class BackendSettings(BaseModel):
             raise ValueError(f"not a valid URL ({exc})") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"expected an absolute http(s) URL, got {value!r:.80}")
+        return value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _loadable_ca_bundle(cls, value: str | None) -> str | None:
+        # Loaded here once, not when the first client is built: a missing or unreadable
+        # file raised a bare FileNotFoundError or ssl.SSLError from inside httpx.
+        if value is None:
+            return None
+        try:
+            ssl.create_default_context(cafile=value)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise ValueError(
+                f"cannot load the CA bundle file {value!r:.200}: {exc.__class__.__name__}"
+            ) from None
         return value
 
 

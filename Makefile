@@ -11,12 +11,13 @@ UV         ?= $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 
 # One environment for every target: uv sync is exact, so syncing a narrower set
-# for one target would uninstall what the next target needs.
-SYNC := $(UV) sync --locked --extra airflow --extra dagster --extra sim
+# for one target would uninstall what the next target needs. `demo` adds rich.
+SYNC := $(UV) sync --locked --extra airflow --extra dagster --extra sim --extra demo
 PYTEST_ARGS ?=
 # make e2e: the whole run's bound (seconds), and where its browser comes from.
 E2E_TIMEOUT ?= 2400
 CHROMIUM    ?= /usr/bin/chromium
+DEMO_ARGS ?=
 
 # The lowest Airflow and Dagster the extras declare, each tested in a venv of its own
 # (uv sync is exact, so the project's .venv keeps the locked versions). Airflow 3.2.0's
@@ -31,7 +32,7 @@ DAGSTER_MIN_VENV := $(CURDIR)/.venv-dagster-min
 .PHONY: help demo test test-airflow-min test-dagster-min lint bench format e2e
 
 help:
-	@echo "make demo   run the connection lifecycle on the embedded simulator"
+	@echo "make demo   run the example Airflow DAGs and Dagster jobs on the embedded simulator"
 	@echo "make test   run the test suite"
 	@echo "make test-airflow-min   tests/airflow on the lowest Airflow declared ($(AIRFLOW_MIN))"
 	@echo "make test-dagster-min   tests/dagster on the lowest Dagster declared ($(DAGSTER_MIN))"
@@ -43,9 +44,10 @@ $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# DEMO_ARGS: conn-demo's options, e.g. DEMO_ARGS="--fault-rate 0.1 --seed 7".
 demo: $(UV)
 	$(SYNC)
-	$(UV) run --no-sync conn-demo
+	$(UV) run --no-sync conn-demo $(DEMO_ARGS)
 
 test: $(UV)
 	$(SYNC)

@@ -16,7 +16,8 @@ info with `normalize_uri` as their handler.
 `SyncCompletedTrigger` fires for every sync that completes successfully after
 its watermark, whoever asked for it: a TriggerSyncOperator, a person in the
 vendor's UI or the vendor's own schedule. The watermark is a `SyncHandle` (the
-connection's sync markers before the next sync), kept in the asset state store
+connection's sync markers before the next sync) and the finish time of the last
+sync reported, kept in the asset state store
 Airflow 3.3 gives event triggers (`asset_state_store`, key `WATERMARK_KEY`), so a
 sync that completed while the triggerer was down fires once it is back, and a
 sync already reported never fires again. Airflow 3.2 has no asset state store:
@@ -24,18 +25,23 @@ there the watermark lives in the trigger's memory and starts at "now" after a
 restart. The waiting itself is `wait_for_sync` of `conn_shared` (transient
 failures polled through, pauses waited out, no deadline).
 
-One sync, one event: a failed sync moves the watermark without an event.
+One sync, one event: a failed sync moves the watermark without an event. A
+sync that ends while the last event is being fired is still reported (the old
+markers are read once more after the new ones); syncs that start and end within
+one `poll_interval` are seen as one, the latest.
 `TriggerSyncOperator` emits no asset event of its own, so a DAG that both asks
 for a sync and is scheduled on the asset sees that sync once, from the watcher.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Hashable
+from datetime import datetime
 from typing import Any
 from urllib.parse import SplitResult
 
 from airflow.sdk import Asset
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+from pydantic import BaseModel
 
 from airflow_provider_conn.common import TRANSIENT, as_seconds, check_backend
 from airflow_provider_conn.get_provider_info import ASSET_SCHEMES
@@ -49,7 +55,10 @@ from conn_shared import (
     Step,
     SyncFailedError,
     SyncHandle,
+    SyncOutcome,
+    SyncState,
     WaitPolicy,
+    get_sync_outcome,
     prepare_sync,
     wait_for_sync,
 )
@@ -62,7 +71,8 @@ __all__ = [
     "normalize_uri",
 ]
 
-#: Asset state store key of the watermark (a SyncHandle as JSON). Never rename.
+#: Asset state store key of the watermark ({"handle": SyncHandle, "reported": ISO time}
+#: as JSON). Never rename.
 WATERMARK_KEY = "conn_sync_watermark"
 _SCHEME_PREFIX = "conn-"
 #: Why a read of the sync state may fail for a while: asked again after `poll_interval`.
@@ -148,9 +158,9 @@ class SyncCompletedTrigger(BaseEventTrigger):
         """Wait for each next completed sync; fire its SyncReport and advance the watermark."""
         backend = await hook_for(self.backend, self.conn_id).aget_backend()
         async with AsyncExecutor(backend.profile()) as executor:
-            handle = await self._load()
+            handle, reported = await self._load()
             if handle is None:
-                handle = await self._advance(executor, backend)
+                handle = await self._advance(executor, backend, reported)
             while True:
                 try:
                     outcome = await executor.run(
@@ -159,11 +169,37 @@ class SyncCompletedTrigger(BaseEventTrigger):
                 except SyncFailedError as exc:
                     self.log.warning("%s: a sync failed, no asset event: %s", self._uri(), exc)
                 else:
-                    self.log.info("%s: sync completed at %s", self._uri(), outcome.finished_at)
-                    yield TriggerEvent(sync_report_json(backend, handle, outcome))
-                handle = await self._advance(executor, backend)
+                    if _is_new(outcome, reported):
+                        reported = outcome.finished_at
+                        self.log.info("%s: sync completed at %s", self._uri(), reported)
+                        yield TriggerEvent(sync_report_json(backend, handle, outcome))
+                previous = handle
+                handle = await self._advance(executor, backend, reported)
+                # A sync that ended between the report and that read is already in the
+                # new before-markers, so the next wait would never see it: the old
+                # handle does. (One that ends after the read shows on both: `reported`
+                # keeps it to one event.)
+                caught = await self._read_once(executor, backend, previous)
+                if caught is not None and _is_new(caught, reported):
+                    reported = caught.finished_at
+                    self.log.info("%s: sync completed at %s", self._uri(), reported)
+                    yield TriggerEvent(sync_report_json(backend, previous, caught))
+                    await self._save(handle, reported)
 
-    async def _advance(self, executor: AsyncExecutor, backend: Backend[Any]) -> SyncHandle:
+    async def _read_once(
+        self, executor: AsyncExecutor, backend: Backend[Any], handle: SyncHandle
+    ) -> SyncOutcome | None:
+        """The outcome behind `handle` read once; None when the read failed in passing."""
+        try:
+            outcome: SyncOutcome = await executor.run(get_sync_outcome(backend, handle))
+        except _PASSING as exc:
+            self.log.warning("%s: cannot read the sync state yet: %s", self._uri(), exc)
+            return None
+        return outcome
+
+    async def _advance(
+        self, executor: AsyncExecutor, backend: Backend[Any], reported: datetime | None
+    ) -> SyncHandle:
         """A handle whose before-markers are the connection's current ones, stored as the watermark.
 
         `prepare_sync` only reads (GET); it fails on a paused connection or a
@@ -176,10 +212,11 @@ class SyncCompletedTrigger(BaseEventTrigger):
             except _PASSING as exc:
                 self.log.warning("%s: cannot read the sync state yet: %s", self._uri(), exc)
                 await asyncio.sleep(self.policy().poll_interval)
-        await self._save(handle.model_dump(mode="json"))
+        await self._save(handle, reported)
         return handle
 
-    async def _load(self) -> SyncHandle | None:
+    async def _load(self) -> tuple[SyncHandle | None, datetime | None]:
+        """The stored watermark: (handle, when the last reported sync finished)."""
         stored = self._memory
         store = getattr(self, "asset_state_store", None)  # Airflow 3.3+, set by the triggerer
         if store is not None:
@@ -191,9 +228,13 @@ class SyncCompletedTrigger(BaseEventTrigger):
                 self.log.warning(
                     "%s: watched by several assets; watermark kept in memory", self._uri()
                 )
-        return None if stored is None else SyncHandle.model_validate(stored)
+        if stored is None:
+            return None, None
+        watermark = _Watermark.model_validate(stored)
+        return watermark.handle, watermark.reported
 
-    async def _save(self, value: dict[str, Any]) -> None:
+    async def _save(self, handle: SyncHandle, reported: datetime | None) -> None:
+        value = _Watermark(handle=handle, reported=reported).model_dump(mode="json")
         self._memory = value
         store = getattr(self, "asset_state_store", None)
         if store is not None:
@@ -201,3 +242,19 @@ class SyncCompletedTrigger(BaseEventTrigger):
 
     def _uri(self) -> str:
         return f"{_SCHEME_PREFIX}{self.backend}://{self.connection_id}"
+
+
+class _Watermark(BaseModel):
+    """What the asset state store keeps: the next sync's before-markers and the last report."""
+
+    handle: SyncHandle
+    #: When the last sync an event was fired for finished (None before the first).
+    reported: datetime | None = None
+
+
+def _is_new(outcome: SyncOutcome, reported: datetime | None) -> bool:
+    """A success not reported yet: it finished after the last reported one."""
+    if outcome.state is not SyncState.SUCCEEDED:
+        return False
+    finished = outcome.finished_at
+    return reported is None or finished is None or finished > reported

@@ -26,20 +26,14 @@ from pydantic import BaseModel, ValidationError
 
 from airflow_provider_conn.events import EventError
 from conn_shared import (
+    TRANSIENT_ERRORS,
     Backend,
     BackendEntry,
     ConnError,
-    NetworkError,
-    RateLimitedError,
-    ServerError,
     Step,
     SyncExecutor,
-    SyncFailedError,
-    SyncRescheduledError,
-    UnexpectedResponseError,
     UnsupportedStepError,
     WaitPolicy,
-    WaitTimeoutError,
     backend_entry,
 )
 from conn_shared.calls import Flow
@@ -63,15 +57,7 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 #: Failures a later try may not meet again: re-raised as they are, so Airflow retries.
-TRANSIENT: tuple[type[ConnError], ...] = (
-    ServerError,
-    RateLimitedError,
-    NetworkError,
-    UnexpectedResponseError,
-    SyncFailedError,
-    SyncRescheduledError,
-    WaitTimeoutError,
-)
+TRANSIENT = TRANSIENT_ERRORS
 
 
 def check_backend(backend: str, steps: Iterable[Step]) -> BackendEntry:

@@ -1,365 +1,248 @@
-"""`conn-demo`: the whole connection lifecycle on every backend, against the embedded simulator.
+"""`conn-demo`: the example DAGs and Dagster jobs, run against the embedded simulator.
 
-For each backend it runs ensure (twice: the second must reuse), verify, wait
-until ready, sync and wait, resync and wait, pause, resume and delete, printing
-each step as it happens and a summary table at the end. A step the backend
-does not support must raise `UnsupportedStepError` before any request (shown as
-"unsupported", zero API calls). The exit status is 1 when anything else
-happened than expected.
+For each orchestrator (Airflow and Dagster by default) and each backend it runs
+every lifecycle step the backend has through the orchestrator, shows each step
+the backend lacks as unsupported, and makes one connection fail its setup tests
+on purpose. A live view shows progress; a summary table (or `--json`) ends the
+run. Exit status: 0 when every step ended as expected, 1 when one did not, 2 for
+bad options or a missing extra.
 
-The per-backend cases (`CASES`) are plain data so the integration tests run
-the very same lifecycle.
+Only light modules are imported before the options are read, so `--help` and
+the message naming the missing extra work on a base install.
 """
 
 import argparse
+import importlib.util
+import json
+import random
 import sys
-import time
+import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
-from conn_shared import (
-    Backend,
-    ConnError,
-    EnsureResult,
-    FaradayConnectionSpec,
-    FivetranConnectionSpec,
-    Flow,
-    HubConnectionSpec,
-    Readiness,
-    ReadinessState,
-    RetryPolicy,
-    Step,
-    SyncExecutor,
-    SyncHandle,
-    SyncOutcome,
-    SyncState,
-    UnsupportedStepError,
-    WaitPolicy,
-    backend_entry,
-    delete_connection,
-    ensure_connection,
-    pause_connection,
-    resume_connection,
-    trigger_resync,
-    trigger_sync,
-    verify_connection,
-    wait_for_sync,
-    wait_until_ready,
-)
-from conn_shared.sim.clock import SimClock
-from conn_shared.sim.credentials import SimCredentials
-from conn_shared.sim.server import SimServer
+from conn_shared import backend_names
+from conn_shared.sim.faults import FaultRule, parse_fault
 
-__all__ = ["CASES", "BackendCase", "StepResult", "build_backend", "main", "run_lifecycle"]
+__all__ = ["build_parser", "main", "missing_requirements"]
 
-#: Simulated seconds per real second: a 60 s historical sync takes 0.3 s.
-DEFAULT_CLOCK_SPEED = 200.0
-#: Poll quickly: the simulator's clock runs fast.
-DEMO_WAIT = WaitPolicy(poll_interval=0.05, max_poll_interval=0.5, backoff=1.5, timeout=120)
-
-
-@dataclass(frozen=True)
-class BackendCase:
-    """One backend's demo connection: how to build the backend and what to ensure."""
-
-    name: str
-    spec: Any
-
-
-CASES: dict[str, BackendCase] = {
-    "fivetran": BackendCase(
-        name="fivetran",
-        spec=FivetranConnectionSpec(
-            group_id="demo_group",
-            service="postgres",
-            schema_name="demo_postgres",
-            config={
-                "host": "db.example.com",
-                "port": 5432,
-                "database": "shop",
-                "user": "loader",
-                "password": "demo-password-not-real",
-                "update_method": "XMIN",
-            },
-            run_setup_tests=True,
-        ),
-    ),
-    "faraday": BackendCase(
-        name="faraday",
-        spec=FaradayConnectionSpec(
-            name="Demo Postgres",
-            options={
-                "type": "postgres",
-                "host": "db.example.com",
-                "port": 5432,
-                "database": "shop",
-                "schema": "public",
-                "user": "loader",
-                "password": "demo-password-not-real",
-            },
-        ),
-    ),
-    "hub": BackendCase(
-        name="hub",
-        spec=HubConnectionSpec(
-            name="Demo Postgres",
-            provider="postgres",
-            visibility="private",
-            config={"host": "db.example.com", "port": 5432, "database": "shop"},
-            credentials={"username": "loader", "password": "demo-password-not-real"},
-        ),
-    ),
+EXTRA = "demo"
+ORCHESTRATORS = ("client", "airflow", "dagster")
+#: What each part needs: (distribution, importable module).
+_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sim": (("starlette", "starlette"), ("uvicorn", "uvicorn")),
+    "airflow": (("apache-airflow", "airflow"),),
+    "dagster": (("dagster", "dagster"),),
+    "view": (("rich", "rich"),),
 }
 
+_EPILOG = f"""\
+fault kinds injected by --fault-rate (each one the retries or the waits ride out):
+  429 with Retry-After: 1 and 429 without Retry-After (any request; always retried),
+  503 and 502, dropped connections and truncated JSON bodies (reads only: safe to
+  send again), and 0.2 s of latency (any request). Each kind fires on RATE/7 of the
+  requests it fits, so about RATE of the reads see one. Faults are drawn from --seed.
 
-def build_backend(name: str, server: SimServer, credentials: SimCredentials) -> Backend[Any]:
-    """A client backend of the given kind pointed at `server`, with demo-friendly retries.
+--fault uses conn-sim's syntax, KIND[=SECONDS][:PROBABILITY | xN][@[METHOD ]PATH],
+and is checked before the --fault-rate rules; it can inject faults no retry rides
+out (e.g. --fault '500x9@GET /hub/*'), and then the run reports unexpected steps.
 
-    The backend comes from the registry; the simulator's credentials for it are the
-    ones named like its settings' fields (`api_key`, `api_secret`, `token`).
-    Raises ValueError naming the registered backends for an unknown `name`.
-    """
-    entry = backend_entry(name)
-    accepted = credentials.as_dict()[name]
-    secrets = {k: v for k, v in accepted.items() if k in entry.settings_class.model_fields}
-    return entry.build(
-        base_url=server.base_url(name),
-        retry=RetryPolicy(backoff_initial=0.05, backoff_max=0.5, deadline=30),
-        **secrets,
-    )
+needs the '{EXTRA}' extra: pip install 'conn-providers[{EXTRA}]'
+"""
 
 
-@dataclass
-class StepResult:
-    """One row of the summary table."""
+def _name_list(allowed: Sequence[str], what: str) -> Callable[[str], tuple[str, ...]]:
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+        unknown = [n for n in names if n not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {', '.join(unknown) or repr(text)}; "
+                f"choose from {', '.join(allowed)}"
+            )
+        return names
 
-    backend: str
-    step: str
-    outcome: str
-    calls: int
-    seconds: float
-    ok: bool
-
-
-@dataclass
-class _Run:
-    backend: Backend[Any]
-    spec: Any
-    connection_id: str | None = None
-    handle: SyncHandle | None = None
-    results: list[StepResult] = field(default_factory=list)
+    return parse
 
 
-def _describe_ensure(expect_created: bool) -> Callable[[_Run, EnsureResult], tuple[str, bool]]:
-    def describe(run: _Run, result: EnsureResult) -> tuple[str, bool]:
-        run.connection_id = result.connection.connection_id
-        verb = "created" if result.created else "reused"
-        return f"{verb} {result.connection.connection_id}", result.created is expect_created
-
-    return describe
-
-
-def _describe_readiness(run: _Run, readiness: Readiness) -> tuple[str, bool]:
-    reason = f" ({readiness.reason})" if readiness.reason else ""
-    return f"{readiness.state.value}{reason}", readiness.state is ReadinessState.READY
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share of requests within 0..1, got {text!r}")
+    return value
 
 
-def _describe_handle(run: _Run, handle: SyncHandle) -> tuple[str, bool]:
-    run.handle = handle
-    return f"{handle.kind.value} requested", True
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"a positive number, got {text!r}")
+    return value
 
 
-def _describe_outcome(run: _Run, outcome: SyncOutcome) -> tuple[str, bool]:
-    return outcome.state.value, outcome.state is SyncState.SUCCEEDED
+def _fault(text: str) -> FaultRule:
+    try:
+        return parse_fault(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _describe_pause(expect_paused: bool) -> Callable[[_Run, Any], tuple[str, bool]]:
-    def describe(run: _Run, info: Any) -> tuple[str, bool]:
-        return ("paused" if info.paused else "active"), info.paused is expect_paused
-
-    return describe
-
-
-def _describe_delete(run: _Run, deleted: bool) -> tuple[str, bool]:
-    return ("deleted" if deleted else "already gone"), deleted
-
-
-def _need_id(run: _Run) -> str:
-    if run.connection_id is None:
-        raise RuntimeError("no connection: ensure did not succeed")
-    return run.connection_id
-
-
-def _need_handle(run: _Run) -> SyncHandle:
-    if run.handle is None:
-        raise RuntimeError("no sync handle: the trigger step did not succeed")
-    return run.handle
-
-
-# (label, capability it needs, flow factory, describe result -> (text, as expected?))
-_STEPS: Sequence[
-    tuple[str, Step, Callable[[_Run], Flow[Any]], Callable[[_Run, Any], tuple[str, bool]]]
-] = (
-    ("ensure", Step.ENSURE, lambda r: ensure_connection(r.backend, r.spec), _describe_ensure(True)),
-    (
-        "ensure again",
-        Step.ENSURE,
-        lambda r: ensure_connection(r.backend, r.spec),
-        _describe_ensure(False),
-    ),
-    (
-        "verify",
-        Step.VERIFY,
-        lambda r: verify_connection(r.backend, _need_id(r)),
-        _describe_readiness,
-    ),
-    (
-        "wait until ready",
-        Step.READINESS,
-        lambda r: wait_until_ready(r.backend, _need_id(r), policy=DEMO_WAIT),
-        _describe_readiness,
-    ),
-    ("sync", Step.SYNC, lambda r: trigger_sync(r.backend, _need_id(r)), _describe_handle),
-    (
-        "wait for sync",
-        Step.SYNC_OUTCOME,
-        lambda r: wait_for_sync(r.backend, _need_handle(r), policy=DEMO_WAIT),
-        _describe_outcome,
-    ),
-    ("resync", Step.RESYNC, lambda r: trigger_resync(r.backend, _need_id(r)), _describe_handle),
-    (
-        "wait for resync",
-        Step.SYNC_OUTCOME,
-        lambda r: wait_for_sync(r.backend, _need_handle(r), policy=DEMO_WAIT),
-        _describe_outcome,
-    ),
-    (
-        "pause",
-        Step.PAUSE,
-        lambda r: pause_connection(r.backend, _need_id(r)),
-        _describe_pause(True),
-    ),
-    (
-        "resume",
-        Step.RESUME,
-        lambda r: resume_connection(r.backend, _need_id(r)),
-        _describe_pause(False),
-    ),
-    ("delete", Step.DELETE, lambda r: delete_connection(r.backend, _need_id(r)), _describe_delete),
-)
-
-
-def run_lifecycle(
-    backend: Backend[Any],
-    spec: Any,
-    executor: SyncExecutor,
-    *,
-    on_step: Callable[[StepResult], None] | None = None,
-) -> list[StepResult]:
-    """Run every lifecycle step on one backend; each result says whether it went as expected."""
-    run = _Run(backend=backend, spec=spec)
-    for label, step, make_flow, describe in _STEPS:
-        if step in (Step.SYNC, Step.RESYNC):
-            run.handle = None
-        elif step is Step.SYNC_OUTCOME and run.handle is None:
-            continue  # nothing to wait for: the trigger was unsupported or already failed
-        requests_before = executor.stats.requests
-        started = time.perf_counter()
-        try:
-            text, ok = describe(run, executor.run(make_flow(run)))
-        except UnsupportedStepError:
-            text, ok = "unsupported", step not in backend.capabilities
-        except (ConnError, RuntimeError) as exc:
-            text, ok = f"error: {exc}", False
-        result = StepResult(
-            backend=backend.name,
-            step=label,
-            outcome=text,
-            calls=executor.stats.requests - requests_before,
-            seconds=time.perf_counter() - started,
-            ok=ok,
-        )
-        run.results.append(result)
-        if on_step is not None:
-            on_step(result)
-    return run.results
-
-
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _print_step(result: StepResult) -> None:
-    mark = "ok " if result.ok else "!! "
-    print(
-        f"{mark}{result.backend:<9} {result.step:<17} {result.outcome:<48} "
-        f"{result.calls:>3} calls {result.seconds:6.2f} s",
-        flush=True,
-    )
-
-
-def _print_table(results: Sequence[StepResult]) -> None:
-    header = ("backend", "step", "outcome", "API calls", "seconds")
-    rows = [
-        (
-            r.backend,
-            r.step,
-            r.outcome if r.ok else f"UNEXPECTED: {r.outcome}",
-            str(r.calls),
-            f"{r.seconds:.2f}",
-        )
-        for r in results
-    ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-    line = "  ".join(f"{{:<{w}}}" for w in widths)
-    print()
-    print(line.format(*header))
-    print(line.format(*("-" * w for w in widths)))
-    for row in rows:
-        print(line.format(*row))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `conn-demo`."""
+def build_parser() -> argparse.ArgumentParser:
+    """The `conn-demo` argument parser."""
     parser = argparse.ArgumentParser(
         prog="conn-demo",
-        description="Run the connection lifecycle on every backend against the embedded simulator.",
+        description=(
+            "Run the example Airflow DAGs and Dagster jobs against the embedded simulator: "
+            "every lifecycle step each backend has (ensure, verify, wait until ready, sync "
+            "or resync, wait for the sync, pause, resume), the steps it lacks shown as "
+            "unsupported, and one connection whose setup tests fail on purpose."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--orchestrators",
+        type=_name_list(ORCHESTRATORS, "orchestrator"),
+        default=("airflow", "dagster"),
+        metavar="LIST",
+        help="comma-separated, from client, airflow, dagster (default: airflow,dagster); "
+        "'client' drives the lifecycle verbs directly, without a framework",
     )
     parser.add_argument(
         "--backends",
-        default=",".join(CASES),
-        help="comma-separated backends to run (default: %(default)s)",
+        type=_name_list(tuple(backend_names()), "backend"),
+        default=tuple(backend_names()),
+        metavar="LIST",
+        help=f"comma-separated backends (default: {','.join(backend_names())}); the first "
+        "also gets the connection that fails on purpose",
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of requests (0..1) that get a fault the retries ride out (default: 0); "
+        "the kinds are listed below",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the fault draws (default: a random one, printed, so a run can be repeated)",
+    )
+    parser.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="an extra fault rule (repeatable), conn-sim's syntax; may be one no retry rides out",
     )
     parser.add_argument(
         "--clock-speed",
-        type=float,
-        default=DEFAULT_CLOCK_SPEED,
-        help="simulated seconds per real second (default: %(default)s)",
+        type=_speed,
+        default=200.0,
+        metavar="X",
+        help="simulated seconds per real second (default: 200: a 60 s sync takes 0.3 s)",
     )
-    args = parser.parse_args(argv)
-    names = [n.strip() for n in args.backends.split(",") if n.strip()]
-    unknown = sorted(set(names) - set(CASES))
-    if unknown:
-        parser.error(f"--backends: unknown {unknown}; choose from {sorted(CASES)}")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable summary instead of the live view and the table",
+    )
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="keep Airflow's and Dagster's own log output there (default: discarded); it "
+        "is unmasked, as dag.test() writes it",
+    )
+    return parser
 
-    credentials = SimCredentials()
-    results: list[StepResult] = []
-    started = time.perf_counter()
-    with SimServer(
-        names=names, clock=SimClock(speed=args.clock_speed), credentials=credentials
-    ) as server:
-        print(f"simulator on {server.url} (clock x{args.clock_speed:g})", flush=True)
-        for name in names:
-            backend = build_backend(name, server, credentials)
-            case = CASES[name]
-            with SyncExecutor(backend.profile()) as executor:
-                results += run_lifecycle(backend, case.spec, executor, on_step=_print_step)
-    _print_table(results)
-    failures = [r for r in results if not r.ok]
-    total = time.perf_counter() - started
-    print(f"\n{len(results)} steps, {len(failures)} unexpected, {total:.1f} s in all")
-    return 1 if failures else 0
+
+def missing_requirements(orchestrators: Sequence[str], *, view: bool) -> list[str]:
+    """The distributions the run needs and this environment lacks (none: ready to run)."""
+    parts = ["sim", *(o for o in orchestrators if o in _NEEDS)]
+    if view:
+        parts.append("view")
+    return [
+        dist
+        for part in parts
+        for dist, module in _NEEDS[part]
+        if importlib.util.find_spec(module) is None
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `conn-demo`; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    missing = missing_requirements(args.orchestrators, view=not args.json)
+    if missing:
+        print(
+            f"conn-demo needs the '{EXTRA}' extra (missing: {', '.join(missing)}); "
+            f"install it with: pip install 'conn-providers[{EXTRA}]'",
+            file=sys.stderr,
+        )
+        return 2
+    # Imported once the requirements are known to be there.
+    from conn_demo.context import DemoOptions  # noqa: PLC0415
+    from conn_demo.runner import framework_output, run_demo  # noqa: PLC0415
+
+    seed = args.seed if args.seed is not None else random.randrange(1_000_000)
+    options = DemoOptions(
+        orchestrators=args.orchestrators,
+        backends=args.backends,
+        fault_rate=args.fault_rate,
+        seed=seed,
+        clock_speed=args.clock_speed,
+        extra_faults=tuple(args.fault),
+    )
+    with tempfile.TemporaryDirectory(prefix="conn-demo-logs-") as folder:
+        log = args.log_file if args.log_file is not None else Path(folder) / "frameworks.log"
+        if args.json:
+            with framework_output(log):
+                summary = run_demo(options, _Silent())
+            print(json.dumps(summary.to_json(), indent=2))
+            return 0 if summary.ok else 1
+
+        from rich.console import Console  # noqa: PLC0415
+
+        from conn_demo.report import (  # noqa: PLC0415
+            PLAIN_WIDTH,
+            LiveReport,
+            print_summary,
+            summary_console,
+        )
+
+        with framework_output(log) as terminal:
+            console = Console(file=terminal, width=None if terminal.isatty() else PLAIN_WIDTH)
+            console.print(
+                f"conn-demo: {', '.join(options.orchestrators)} on "
+                f"{', '.join(options.backends)}; simulator clock x{options.clock_speed:g}; "
+                f"fault rate {options.fault_rate:g}, seed {seed}"
+                + (f"; frameworks' logs in {log}" if args.log_file else "")
+            )
+            with LiveReport(console) as live:
+                summary = run_demo(options, live)
+        print_summary(summary_console(), summary)
+        if not summary.ok and args.log_file is None:
+            print("To see the frameworks' own logs, run again with --log-file PATH.")
+        return 0 if summary.ok else 1
+
+
+class _Silent:
+    """The progress sink of `--json`: the summary says it all."""
+
+    def activity(self, text: str) -> None:
+        """Ignored."""
+
+    def record(self, record: object) -> None:
+        """Ignored."""
 
 
 if __name__ == "__main__":

@@ -30,33 +30,18 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError
 
 from conn_shared import (
     AsyncExecutor,
-    AuthenticationError,
     Backend,
-    ConflictError,
-    ConnectionFailedError,
     ConnError,
     Flow,
-    IdentityConflictError,
-    InvalidRequestError,
-    LifecycleError,
-    NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
     RetryPolicy,
-    ServerError,
-    SpecMismatchError,
     SyncExecutor,
-    SyncFailedError,
     Timeouts,
-    UnexpectedResponseError,
-    UnknownBackendError,
-    UnsupportedStepError,
     WaitPolicy,
-    WaitTimeoutError,
     aclose_shared_clients,
     backend_entry,
+    is_transient,
 )
+from conn_shared.redaction import scrub
 
 __all__ = [
     "ConnectionResource",
@@ -68,52 +53,19 @@ __all__ = [
     "invalid_fields",
     "raise_failure",
     "resource_class",
-    "scrub",
 ]
 
 T = TypeVar("T")
-
-#: Errors a retry may get past: the vendor or the network had a bad moment, a wait
-#: ran out of time, or a sync failed (the next one may not).
-RETRYABLE: tuple[type[ConnError], ...] = (
-    NetworkError,
-    ServerError,
-    RateLimitedError,
-    UnexpectedResponseError,
-    WaitTimeoutError,
-    SyncFailedError,
-)
-#: Errors that stay the same however often the step runs: no retry is allowed.
-FATAL: tuple[type[ConnError], ...] = (
-    AuthenticationError,
-    PermissionDeniedError,
-    InvalidRequestError,
-    NotFoundError,
-    UnsupportedStepError,
-    SpecMismatchError,
-    UnknownBackendError,
-    IdentityConflictError,
-    ConnectionFailedError,
-    ConflictError,
-)
-
-
-def scrub(text: str, hide: Sequence[str]) -> str:
-    """`text` with each value in `hide` (longest first) replaced by `***`."""
-    for value in sorted((v for v in hide if v), key=len, reverse=True):
-        text = text.replace(value, "***")
-    return text
 
 
 def failure_from(error: ConnError, hide: Sequence[str] = ()) -> dg.Failure:
     """The `dg.Failure` for a `conn_shared` error: its text and fields, no secret.
 
-    Retries are refused for the FATAL classes and any other `LifecycleError`
-    (a paused connection, two connections under one name, ...), allowed for the
-    RETRYABLE ones and the rest. `hide` lists literal values (a spec's secrets)
-    to scrub from the text as well: the account's own are scrubbed already.
+    Retries are allowed only where `is_transient` says a later try may get past
+    the error. `hide` lists literal values (a spec's secrets) to scrub from the
+    text as well: the account's own are scrubbed already.
     """
-    retryable = isinstance(error, RETRYABLE) or not isinstance(error, (*FATAL, LifecycleError))
+    retryable = is_transient(error)
     metadata: dict[str, Any] = {"error_type": type(error).__name__}
     for name in ("backend", "connection_id", "status", "code", "request_id"):
         value = getattr(error, name, None)

@@ -14,6 +14,10 @@ runs; only CONN_POLL_INTERVAL and CONN_SENSOR_INTERVAL are read at load time):
 
 - jobs `fivetran_shop`, `faraday_shop`, `hub_shop`: ensure -> verify -> wait until
   ready -> sync -> wait, with the steps each backend has;
+- on-demand jobs on an existing connection, for the steps its backend has:
+  `<name>_resync` (resync -> wait), `<name>_pause`, `<name>_resume`; give the
+  connection id in run config:
+  `{"ops": {"fivetran_shop_pause_connection": {"inputs": {"connection_id": "..."}}}}`;
 - `connections_reconcile`: create or update all three to match their specs
   (run config `{"dry_run": true}` only logs the plans);
 - assets: `fivetran_shop` and `faraday_shop` (materializing syncs them),
@@ -29,6 +33,7 @@ import os
 
 import dagster as dg
 
+from conn_shared import Step, backend_entry
 from dagster_conn import (
     ConnectionProps,
     FaradayResource,
@@ -37,8 +42,12 @@ from dagster_conn import (
     build_connection_assets,
     build_connection_checks,
     build_connection_job,
+    build_pause_op,
     build_reconcile_job,
+    build_resume_op,
+    build_resync_op,
     build_sync_sensor,
+    build_wait_sync_op,
 )
 
 #: Seconds between polls of a wait: the default suits a real vendor, the simulator
@@ -100,6 +109,32 @@ RESOURCES = {
     ),
 }
 
+
+def on_demand_jobs(connection: ConnectionProps) -> list[dg.JobDefinition]:
+    """`<name>_resync`, `<name>_pause`, `<name>_resume`: those its backend has.
+
+    Each starts from the connection id given in run config (the first op's
+    `connection_id` input), so no job asks for a step the backend lacks.
+    """
+    name, backend = connection.name, connection.backend
+    has = backend_entry(backend).capabilities
+    jobs = []
+    if Step.RESYNC in has:
+        resync = build_resync_op(backend=backend, name=f"{name}_trigger_resync")
+        wait = build_wait_sync_op(backend=backend, name=f"{name}_wait_for_resync")
+
+        @dg.job(name=f"{name}_resync")
+        def _resync() -> None:
+            wait(resync())
+
+        jobs.append(_resync)
+    for step, build in ((Step.PAUSE, build_pause_op), (Step.RESUME, build_resume_op)):
+        if step in has:
+            op = build(backend=backend, name=f"{name}_{step.value}_connection")
+            jobs.append(dg.GraphDefinition(f"{name}_{step.value}", node_defs=[op]).to_job())
+    return jobs
+
+
 _assets = build_connection_assets(connections=CONNECTIONS)
 _observed = [a for a in _assets if isinstance(a, dg.AssetsDefinition) and a.is_observable]
 _reconcile = build_reconcile_job(name="connections_reconcile", connections=CONNECTIONS)
@@ -115,6 +150,7 @@ defs = dg.Definitions(
             )
             for c in CONNECTIONS
         ),
+        *(job for c in CONNECTIONS for job in on_demand_jobs(c)),
         _reconcile,
         dg.define_asset_job("connections_observe", selection=dg.AssetSelection.assets(*_observed)),
     ],

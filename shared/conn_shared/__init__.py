@@ -29,6 +29,7 @@ from conn_shared.backends.fivetran import (
 from conn_shared.backends.hub import HubBackend, HubConnectionSpec, HubSettings
 from conn_shared.calls import Call, Flow
 from conn_shared.errors import (
+    TRANSIENT_ERRORS,
     ApiError,
     AuthenticationError,
     ConflictError,
@@ -54,6 +55,7 @@ from conn_shared.errors import (
     UnknownBackendError,
     UnsupportedStepError,
     WaitTimeoutError,
+    is_transient,
 )
 from conn_shared.executors import AsyncExecutor, SyncExecutor, aclose_shared_clients
 from conn_shared.http import Timeouts
@@ -101,6 +103,7 @@ from conn_shared.waiting import WaitPolicy, WaitProgress
 
 __all__ = [
     "BACKENDS",
+    "TRANSIENT_ERRORS",
     "ApiError",
     "AsyncExecutor",
     "AuthenticationError",
@@ -174,6 +177,7 @@ __all__ = [
     "get_connection_health",
     "get_readiness",
     "get_sync_outcome",
+    "is_transient",
     "pause_connection",
     "plan_connection",
     "prepare_sync",

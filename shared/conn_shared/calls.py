@@ -21,9 +21,12 @@ recover (a create whose response was lost is looked up again).
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    from conn_shared.coalesce import Coalesce
 
 __all__ = ["NOW", "Call", "Flow", "Instruction", "Now", "Sleep", "call_flow", "value_flow"]
 
@@ -49,6 +52,9 @@ class Call(Generic[T_co]):
         headers: extra headers for this call only.
         idempotent: whether sending it twice is harmless; by default true for
             GET, HEAD, OPTIONS, PUT and DELETE.
+        coalesce: for a read, how concurrent reads on the same account may be
+            answered by one shared listing instead (`conn_shared.coalesce`); an
+            executor may use it, any other driver sends the call as described.
     """
 
     operation: str
@@ -59,6 +65,7 @@ class Call(Generic[T_co]):
     json: Any = field(default=None, repr=False)
     headers: Mapping[str, str] | None = None
     idempotent: bool | None = None
+    coalesce: "Coalesce[T_co] | None" = field(default=None, repr=False, compare=False)
 
     @property
     def is_idempotent(self) -> bool:

@@ -29,6 +29,9 @@ Every vendor's error body is mapped into this tree by its backend module; an
 unparseable body still yields the status-based class. Messages never contain
 request bodies or credentials.
 
+`is_transient(error)` is the one rule both orchestrator adapters use to choose
+between a retry of the task and an immediate failure.
+
 Errors cross process boundaries as JSON (an Airflow trigger event, a Dagster
 event): `error.to_json()` gives plain JSON with the class name and every field,
 `ConnError.from_json(data)` rebuilds the same class. Only this module's classes
@@ -40,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "ApiError",
     "AuthenticationError",
     "ConflictError",
@@ -66,6 +70,7 @@ __all__ = [
     "UnsupportedStepError",
     "WaitTimeoutError",
     "api_error_class",
+    "is_transient",
 ]
 
 
@@ -420,6 +425,31 @@ def api_error_class(status: int) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return _STATUS_CLASSES.get(status, ApiError)
+
+
+#: Failures a later try of the same step may not meet again.
+TRANSIENT_ERRORS: tuple[type[ConnError], ...] = (
+    NetworkError,
+    ServerError,
+    RateLimitedError,
+    UnexpectedResponseError,
+    SyncFailedError,
+    SyncRescheduledError,
+    WaitTimeoutError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether retrying the step (the Airflow task, the Dagster op) may get past `error`.
+
+    True for network errors, 5xx, 429, an unreadable answer, a wait that reached
+    its deadline, and a sync that failed or was postponed (the next one may
+    succeed). False for everything that stays the same however often the step
+    runs: bad credentials, missing permission, invalid input, a missing
+    connection, an unsupported step, a spec of the wrong class, an identity
+    conflict, failed setup tests, a paused connection, a connection in use.
+    """
+    return isinstance(error, TRANSIENT_ERRORS)
 
 
 #: Every class `ConnError.from_json` may build, by name: this module's own, nothing else.

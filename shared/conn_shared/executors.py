@@ -20,6 +20,10 @@ cap on in-flight requests and one rate-limit throttle: a client per wait cost
 854 MB and stalled the loop for 25 s at 1,000 waits. Passing `client=` or
 `transport=` gives the executor a private client instead (tests, proxies).
 
+Reads that carry a `Coalesce` (the polls of waits) are answered through the
+pool's `Coalescer` (`conn_shared.coalesce`): concurrent waits on one account
+share one listing per round instead of one GET each.
+
 Flows receive call errors at their `yield`, so they can recover.
 """
 
@@ -30,6 +34,7 @@ import random
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -38,6 +43,7 @@ from typing import Any, TypeVar
 import httpx
 
 from conn_shared.calls import Call, Flow, Now, Sleep
+from conn_shared.coalesce import AwaitRound, Coalescer, LetJoin, RoundStep, read_flow
 from conn_shared.errors import ConnError
 from conn_shared.http import ApiProfile, Send, Throttle, attempts
 
@@ -73,10 +79,49 @@ def _log_response(profile: ApiProfile, call: Call[Any], status: int, started: fl
         )
 
 
+#: Flows an event loop resumes per turn, at most, after they started, slept or were
+#: answered by a shared listing together: a thousand waits woken at once would otherwise
+#: all run their next step (and the full results of those that finished) in one turn,
+#: and stall the loop for as long.
+_WAKE_BATCH = 50
+
+
+class _Pacer:
+    """Resumes waiting futures `_WAKE_BATCH` per turn of one event loop, in order."""
+
+    def __init__(self) -> None:
+        self._queue: deque[asyncio.Future[None]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def turn(self) -> None:
+        """Wait for this flow's turn: the next `_WAKE_BATCH` in line go each loop turn."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.release(waiter)
+        await waiter
+
+    def release(self, waiter: asyncio.Future[None]) -> None:
+        """Resume `waiter` in a coming turn (called on the waiter's loop)."""
+        self._queue.append(waiter)
+        if self._loop is None:
+            self._loop = waiter.get_loop()
+            self._loop.call_soon(self._turn)
+
+    def _turn(self) -> None:
+        for _ in range(min(_WAKE_BATCH, len(self._queue))):
+            waiter = self._queue.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+        if self._queue and self._loop is not None:
+            self._loop.call_soon(self._turn)
+        else:
+            self._loop = None
+
+
 @dataclass
 class _SyncPool:
     client: httpx.Client
     throttle: Throttle = field(default_factory=Throttle)
+    coalescer: Coalescer = field(default_factory=Coalescer)
 
 
 @dataclass
@@ -86,6 +131,8 @@ class _AsyncPool:
     # against every connection on each pass, so a deep queue stalls the loop.
     slots: asyncio.Semaphore
     throttle: Throttle = field(default_factory=Throttle)
+    coalescer: Coalescer = field(default_factory=Coalescer)
+    pacer: _Pacer = field(default_factory=_Pacer)
 
 
 _sync_pools: dict[tuple[int, tuple[Any, ...]], _SyncPool] = {}
@@ -137,6 +184,8 @@ class _ExecutorBase:
         self.profile = profile
         self.stats = ExecutorStats()
         self._throttle = Throttle()
+        # Private unless the executor shares its pool's (and with it a real clock).
+        self._coalescer = Coalescer()
         self._monotonic = monotonic
         self._clock = clock
         self._rng = rng or random.Random()
@@ -182,8 +231,8 @@ class SyncExecutor(_ExecutorBase):
         else:
             pool = _sync_pool(profile)
             self._client = pool.client
-            if monotonic is time.monotonic:  # a fake clock must not write the shared throttle
-                self._throttle = pool.throttle
+            if monotonic is time.monotonic:  # a fake clock must not write the pool's state
+                self._throttle, self._coalescer = pool.throttle, pool.coalescer
         self._sleep = sleep
 
     def call(self, call: Call[T]) -> T:
@@ -196,28 +245,47 @@ class SyncExecutor(_ExecutorBase):
         return self._drive(flow)
 
     def _drive(self, steps: Generator[Any, Any, T]) -> T:
-        # One loop for the attempt loop's Send/Sleep and a flow's Call/Sleep/NOW;
-        # a failed nested Call is thrown back in at its yield.
+        # One loop for the attempt loop's Send/Sleep, a flow's Call/Sleep/NOW and a
+        # coalesced read's RoundSteps; a failed nested Call is thrown back in at its
+        # yield. Closing the generator on the way out runs its clean-up at once
+        # (a round whose leader was interrupted hands its members back).
         reply: Any = None
         failure: ConnError | None = None
-        while True:
-            try:
-                step = steps.throw(failure) if failure else steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            reply, failure = None, None
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-            elif isinstance(step, Now):
-                reply = self._clock()
-            elif isinstance(step, Send):
-                reply = self._send(step.call)
-            else:
+        try:
+            while True:
                 try:
-                    reply = self.call(step)
-                except ConnError as exc:
-                    failure = exc
+                    step = steps.throw(failure) if failure else steps.send(reply)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
+                reply, failure = None, None
+                if isinstance(step, Sleep):
+                    self._sleep(step.seconds)
+                elif isinstance(step, Now):
+                    reply = self._clock()
+                elif isinstance(step, Send):
+                    reply = self._send(step.call)
+                elif isinstance(step, RoundStep):
+                    reply = self._round_step(step)
+                else:
+                    try:
+                        if step.coalesce is None:
+                            reply = self.call(step)
+                        else:
+                            reply = self._drive(read_flow(self._coalescer, step))
+                    except ConnError as exc:
+                        failure = exc
+        finally:
+            steps.close()
+
+    def _round_step(self, step: RoundStep) -> float | None:
+        if isinstance(step, AwaitRound):
+            done = threading.Event()
+            if self._coalescer.on_done(step.round, done.set):
+                done.wait()
+        elif not isinstance(step, LetJoin):  # threads join a round while its listing runs
+            return self._monotonic()
+        return None
 
     def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
         started = time.monotonic()
@@ -269,6 +337,7 @@ class AsyncExecutor(_ExecutorBase):
         self._owns_client = client is None and transport is not None
         self._client: httpx.AsyncClient | None = client
         self._slots: asyncio.Semaphore | None = None
+        self._pacer = _Pacer()
         if transport is not None and client is None:
             self._client = httpx.AsyncClient(transport=transport, **profile.client_options())
         self._sleep = sleep
@@ -277,8 +346,9 @@ class AsyncExecutor(_ExecutorBase):
         if self._client is None:
             pool = _async_pool(self.profile)
             self._client, self._slots = pool.client, pool.slots
-            if self._monotonic is time.monotonic:  # a fake clock must not write the shared throttle
-                self._throttle = pool.throttle
+            if self._monotonic is time.monotonic:  # a fake clock must not write the pool's state
+                self._throttle, self._coalescer = pool.throttle, pool.coalescer
+            self._pacer = pool.pacer
         return self._client
 
     async def call(self, call: Call[T]) -> T:
@@ -288,31 +358,58 @@ class AsyncExecutor(_ExecutorBase):
         return await self._drive(self._start(call))
 
     async def run(self, flow: Flow[T]) -> T:
-        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW."""
+        """Drive a flow to its end: send its calls, sleep its sleeps, answer NOW.
+
+        Flows that start or wake together resume a batch per turn of the loop, so
+        a thousand of them never run one long turn (see `_Pacer`).
+        """
+        self._bound()
+        await self._pacer.turn()
         return await self._drive(flow)
 
     async def _drive(self, steps: Generator[Any, Any, T]) -> T:
         # The twin of SyncExecutor._drive: the same loop with awaits.
         reply: Any = None
         failure: ConnError | None = None
-        while True:
-            try:
-                step = steps.throw(failure) if failure else steps.send(reply)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            reply, failure = None, None
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-            elif isinstance(step, Now):
-                reply = self._clock()
-            elif isinstance(step, Send):
-                reply = await self._send(step.call)
-            else:
+        try:
+            while True:
                 try:
-                    reply = await self.call(step)
-                except ConnError as exc:
-                    failure = exc
+                    step = steps.throw(failure) if failure else steps.send(reply)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
+                reply, failure = None, None
+                if isinstance(step, Sleep):
+                    await self._sleep(step.seconds)
+                    await self._pacer.turn()
+                elif isinstance(step, Now):
+                    reply = self._clock()
+                elif isinstance(step, Send):
+                    reply = await self._send(step.call)
+                elif isinstance(step, RoundStep):
+                    reply = await self._round_step(step)
+                else:
+                    try:
+                        if step.coalesce is None:
+                            reply = await self.call(step)
+                        else:
+                            self._bound()  # the pool's coalescer, once the loop is known
+                            reply = await self._drive(read_flow(self._coalescer, step))
+                    except ConnError as exc:
+                        failure = exc
+        finally:
+            steps.close()
+
+    async def _round_step(self, step: RoundStep) -> float | None:
+        if isinstance(step, AwaitRound):
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if self._coalescer.on_done(step.round, lambda: self._pacer.release(done)):
+                await done
+        elif isinstance(step, LetJoin):
+            await asyncio.sleep(0)  # one turn of the loop: polls woken together join
+        else:
+            return self._monotonic()
+        return None
 
     async def _send(self, call: Call[Any]) -> httpx.Response | httpx.HTTPError:
         client = self._bound()

@@ -97,13 +97,16 @@ class ApiProfile:
         """What two profiles must share to share one pooled client: never a secret in clear.
 
         Credentials and extra headers enter as a digest, so a key in a cache dump
-        or a debugger shows nothing usable.
+        or a debugger shows nothing usable. Computed once per profile.
         """
+        cached: tuple[Any, ...] | None = self.__dict__.get("_pool_key")
+        if cached is not None:
+            return cached
         digest = hashlib.sha256()
         for part in (*self.secrets, *sorted(f"{k}:{v}" for k, v in self.headers.items())):
             digest.update(part.encode())
             digest.update(b"\0")
-        return (
+        key = (
             self.backend,
             self.base_url.rstrip("/"),
             digest.hexdigest(),
@@ -113,6 +116,8 @@ class ApiProfile:
             self.user_agent,
             self.verify,
         )
+        self.__dict__["_pool_key"] = key  # frozen: the dataclass's setattr refuses
+        return key
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments shared by the sync and async httpx clients."""

@@ -20,7 +20,7 @@ plain-JSON pydantic models, each keeping the vendor's own object, with secrets
 redacted, in `raw`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -35,12 +35,13 @@ from conn_shared.errors import (
     SyncRescheduledError,
     WaitTimeoutError,
 )
+from conn_shared.probes import probe_of_readiness, probe_of_sync
 from conn_shared.states import (
     ConnectionInfo,
     ConnectionPlan,
     EnsureResult,
     Readiness,
-    ReadinessState,
+    ReadinessState,  # noqa: F401 (still importable from here, as before probes)
     Step,
     SyncHandle,
     SyncKind,
@@ -48,14 +49,16 @@ from conn_shared.states import (
     SyncState,
     TableRef,
 )
-from conn_shared.waiting import (
+from conn_shared.waiting import (  # noqa: F401 (Observed, poll_until: as before probes)
     Finished,
     Observed,
     Paused,
+    Probe,
     Rescheduled,
     WaitEnd,
     WaitPolicy,
     WaitProgress,
+    poll_probes,
     poll_until,
 )
 
@@ -80,6 +83,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R", Readiness, SyncOutcome)
 SpecT = TypeVar("SpecT")
 
 
@@ -276,29 +280,29 @@ def wait_until_ready(
     connection is paused or disabled (unless `policy.on_paused` is "wait") and
     WaitTimeoutError at the deadline. Transient poll failures are polled through.
     Pass the `progress` of an earlier attempt to keep its deadline.
+
+    Each poll parses only the fields readiness depends on, and concurrent waits
+    on one account may be answered by one shared listing (`conn_shared.coalesce`);
+    `raw` is then the object as the listing gave it.
     """
     require(backend, Step.READINESS)
-    what = f"connection {connection_id}"
-
-    def error_for(end: WaitEnd, last: Readiness | None) -> Exception:
-        seen = None if last is None else (last.state.value, last.reason)
-        return _end_error(
-            end,
-            backend=backend.name,
-            connection_id=connection_id,
-            what=what,
-            failure=ConnectionFailedError,
-            not_done="not ready",
-            seen=seen,
-        )
-
-    return poll_until(
-        lambda: backend.readiness_flow(connection_id),
-        _observe_readiness,
+    return poll_probes(
+        _observer(
+            getattr(backend, "readiness_probe_flow", None),
+            connection_id,
+            lambda: backend.readiness_flow(connection_id),
+            probe_of_readiness,
+        ),
         policy or WaitPolicy(),
         progress,
-        what=what,
-        error_for=error_for,
+        what=f"connection {connection_id}",
+        error_for=_errors(
+            backend.name,
+            connection_id,
+            f"connection {connection_id}",
+            ConnectionFailedError,
+            "not ready",
+        ),
     )
 
 
@@ -316,31 +320,69 @@ def wait_for_sync(
     SyncRescheduledError when the vendor postponed it and `policy.on_rescheduled`
     is "fail", and WaitTimeoutError at the deadline. Transient poll failures are
     polled through.
+
+    Each poll parses only the fields the outcome depends on, and concurrent
+    waits on one account may be answered by one shared listing per interval
+    (`conn_shared.coalesce`), with the detection lag still within one interval;
+    `raw` is then the object as the listing gave it (Fivetran's leaves out `config`).
     """
     require(backend, Step.SYNC_OUTCOME)
     _check_handle(backend, handle)
     what = f"{handle.kind.value} of connection {handle.connection_id}"
-
-    def error_for(end: WaitEnd, last: SyncOutcome | None) -> Exception:
-        seen = None if last is None else (last.state.value, last.reason)
-        return _end_error(
-            end,
-            backend=backend.name,
-            connection_id=handle.connection_id,
-            what=what,
-            failure=SyncFailedError,
-            not_done="not finished",
-            seen=seen,
-        )
-
-    return poll_until(
-        lambda: backend.sync_outcome_flow(handle),
-        _observe_sync,
+    return poll_probes(
+        _observer(
+            getattr(backend, "sync_probe_flow", None),
+            handle,
+            lambda: backend.sync_outcome_flow(handle),
+            probe_of_sync,
+        ),
         policy or WaitPolicy(),
         progress,
         what=what,
-        error_for=error_for,
+        error_for=_errors(
+            backend.name, handle.connection_id, what, SyncFailedError, "not finished"
+        ),
     )
+
+
+def _observer(
+    probe_flow: Callable[..., Flow[Probe[R]]] | None,
+    subject: Any,
+    full_flow: Callable[[], Flow[R]],
+    probe_of: Callable[[R], Probe[R]],
+) -> Callable[[float], Flow[Probe[R]]]:
+    """A wait's poll: the backend's cheap probe when it has one (minimal backends may not),
+    else its full result wrapped as a probe."""
+
+    def observe(max_age: float) -> Flow[Probe[R]]:
+        if probe_flow is not None:
+            probe: Probe[R] = yield from probe_flow(subject, max_age=max_age)
+            return probe
+        value = yield from full_flow()
+        return probe_of(value)
+
+    return observe
+
+
+def _errors(
+    backend: str, connection_id: str, what: str, failure: type[LifecycleError], not_done: str
+) -> Callable[[WaitEnd, Probe[Any] | None], Exception]:
+    def error_for(end: WaitEnd, last: Probe[Any] | None) -> Exception:
+        return _end_error(
+            end,
+            backend=backend,
+            connection_id=connection_id,
+            what=what,
+            failure=failure,
+            not_done=not_done,
+            seen=_seen(last),
+        )
+
+    return error_for
+
+
+def _seen(last: Probe[Any] | None) -> tuple[str, str | None] | None:
+    return None if last is None else (last.state, last.reason)
 
 
 def _end_error(
@@ -388,26 +430,3 @@ def _last(state: str, reason: str | None) -> str:
 def _check_handle(backend: Backend[Any], handle: SyncHandle) -> None:
     if handle.backend != backend.name:
         raise ValueError(f"handle: belongs to backend {handle.backend!r}, not {backend.name!r}")
-
-
-def _observe_readiness(readiness: Readiness) -> tuple[Observed, str | None, float | None]:
-    observed = {
-        ReadinessState.READY: Observed.SUCCEEDED,
-        ReadinessState.FAILED: Observed.FAILED,
-        ReadinessState.PENDING: Observed.PENDING,
-        ReadinessState.PAUSED: Observed.PAUSED,
-    }[readiness.state]
-    return observed, readiness.reason, None
-
-
-def _observe_sync(outcome: SyncOutcome) -> tuple[Observed, str | None, float | None]:
-    observed = {
-        SyncState.SUCCEEDED: Observed.SUCCEEDED,
-        SyncState.FAILED: Observed.FAILED,
-        SyncState.PENDING: Observed.PENDING,
-        SyncState.RUNNING: Observed.PENDING,
-        SyncState.RESCHEDULED: Observed.RESCHEDULED,
-        SyncState.PAUSED: Observed.PAUSED,
-    }[outcome.state]
-    until = outcome.rescheduled_until.timestamp() if outcome.rescheduled_until else None
-    return observed, outcome.reason, until

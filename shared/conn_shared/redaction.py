@@ -6,6 +6,7 @@ that looks like a credential has its value replaced, at any depth. Literal
 secret values known to a client (API keys) can be scrubbed from text as well.
 """
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -33,10 +34,16 @@ _SECRET_WORDS = (
 )
 _EXACT_SECRET_KEYS = frozenset({"key", "pat", "auth", "pwd", "jwt", "sas", "dsn"})
 _SEPARATORS = re.compile(r"[\s_\-.]")
+_SCALARS = (str, int, float, type(None))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(name: str) -> bool:
-    """True when a mapping key names a credential (password, api_key, clientSecret, ...)."""
+    """True when a mapping key names a credential (password, api_key, clientSecret, ...).
+
+    Cached: vendors reuse a few hundred key names, and redacting a listing asks
+    about each of them thousands of times.
+    """
     norm = _SEPARATORS.sub("", name.lower())
     if norm in _EXACT_SECRET_KEYS:
         return True
@@ -48,6 +55,8 @@ def redact(value: Any) -> Any:
 
     None and booleans stay as they are: they cannot hold a secret.
     """
+    if isinstance(value, _SCALARS):  # most values: skip the costlier Mapping check
+        return value
     if isinstance(value, Mapping):
         return {k: REDACTED if _hides(k, v) else redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -63,10 +72,12 @@ def _hides(key: object, value: object) -> bool:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every literal occurrence of the given secrets (4+ chars) replaced."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+    """`text` with every literal occurrence of the given secrets (4+ chars) replaced.
+
+    Longest first, so a secret that contains another is hidden whole.
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
     return text
 
 

@@ -12,10 +12,10 @@ move between processes.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -34,6 +34,7 @@ __all__ = [
     "Observed",
     "Paused",
     "PollAgain",
+    "Probe",
     "Rescheduled",
     "TimedOut",
     "WaitDecision",
@@ -42,6 +43,7 @@ __all__ = [
     "WaitProgress",
     "decide",
     "decide_after_failure",
+    "poll_probes",
     "poll_until",
 ]
 
@@ -265,6 +267,93 @@ def _seen(progress: WaitProgress) -> str:
     return f"; {progress.failed_polls} poll(s) failed, the last with: {progress.last_error}"
 
 
+@dataclass(frozen=True, slots=True)
+class Probe(Generic[T]):
+    """One cheap observation for a wait: what `decide` needs, and how to build the result.
+
+    A poll parses only the few fields its decision reads; the full result (the
+    vendor object validated and redacted) is built once, by `build`, for the
+    observation that ends the wait.
+
+    Attributes:
+        observed: the normalized status.
+        state: the backend-neutral state's name, for messages ("running", "pending", ...).
+        reason: why, when the backend says.
+        resume_at: the vendor's promised restart time (epoch seconds) of a rescheduled sync.
+        build: the full result (e.g. a `SyncOutcome` with its redacted `raw`).
+        age: seconds the answer is older than the poll, when a listing shared with
+            other waits read it earlier (0: the poll read it itself, just now).
+    """
+
+    observed: Observed
+    state: str
+    reason: str | None
+    resume_at: float | None
+    build: Callable[[], T] = field(repr=False)
+    age: float = 0.0
+
+
+def poll_probes(
+    observe: Callable[[float], Flow[Probe[T]]],
+    policy: WaitPolicy,
+    progress: WaitProgress | None,
+    *,
+    what: str,
+    error_for: Callable[[WaitEnd, Probe[T] | None], Exception],
+) -> Flow[T]:
+    """A flow that polls `observe(max_age)` until `decide` says the awaited state was reached.
+
+    `max_age` (seconds) is how old a shared listing may be and still answer the
+    poll (half the coming interval, see `conn_shared.coalesce`); a probe read
+    earlier than the poll shortens the next sleep by its age, so consecutive
+    observations stay at most one interval apart, as with a poll of its own.
+    Returns the last probe's `build()`. `error_for` builds the exception for
+    every other ending (failed, timed out, paused, rescheduled), given the last
+    probe (None if no poll ever answered). Transient poll failures
+    (`TRANSIENT_POLL_ERRORS`) are logged, counted in the progress and polled
+    through until the deadline; any other error ends the wait at once. Pass
+    the `progress` of an earlier attempt to keep its deadline.
+    """
+    if progress is None:
+        progress = WaitProgress.start(policy, (yield NOW))
+    max_age = progress.interval / 2
+    last: Probe[T] | None = None
+    while True:
+        try:
+            probe = yield from observe(max_age)
+        except TRANSIENT_POLL_ERRORS as exc:
+            retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+            failure = decide_after_failure(
+                policy, progress, (yield NOW), error=_describe(exc), retry_after=retry_after
+            )
+            if isinstance(failure, TimedOut):
+                raise error_for(failure, last) from exc
+            progress = failure.progress
+            logger.warning(
+                "waiting for %s: poll failed (%s); polling again in %.0f s (%d failed so far)",
+                what,
+                progress.last_error,
+                failure.after,
+                progress.failed_polls,
+            )
+            max_age = failure.after / 2
+            yield Sleep(failure.after)
+            continue
+        last = probe
+        now = yield NOW
+        decision = decide(
+            policy, progress, probe.observed, now, reason=probe.reason, resume_at=probe.resume_at
+        )
+        if isinstance(decision, PollAgain):
+            progress = decision.progress
+            max_age = decision.after / 2
+            yield Sleep(max(decision.after - probe.age, 0.0))
+            continue
+        if isinstance(decision, Finished) and decision.succeeded:
+            return probe.build()
+        raise error_for(decision, probe)
+
+
 def poll_until(
     observe: Callable[[], Flow[T]],
     classify: Callable[[T], tuple[Observed, str | None, float | None]],
@@ -282,43 +371,18 @@ def poll_until(
     answered). Transient poll failures (`TRANSIENT_POLL_ERRORS`) are logged,
     counted in the progress and polled through until the deadline; any other
     error ends the wait at once. Pass the `progress` of an earlier attempt to
-    keep its deadline.
+    keep its deadline. `poll_probes` is the same loop over cheap probes.
     """
-    if progress is None:
-        progress = WaitProgress.start(policy, (yield NOW))
-    last: T | None = None
-    while True:
-        try:
-            observation = yield from observe()
-        except TRANSIENT_POLL_ERRORS as exc:
-            retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
-            failure = decide_after_failure(
-                policy, progress, (yield NOW), error=_describe(exc), retry_after=retry_after
-            )
-            if isinstance(failure, TimedOut):
-                raise error_for(failure, last) from exc
-            progress = failure.progress
-            logger.warning(
-                "waiting for %s: poll failed (%s); polling again in %.0f s (%d failed so far)",
-                what,
-                progress.last_error,
-                failure.after,
-                progress.failed_polls,
-            )
-            yield Sleep(failure.after)
-            continue
-        last = observation
+
+    def probed(max_age: float) -> Flow[Probe[T]]:
+        observation = yield from observe()
         observed, reason, resume_at = classify(observation)
-        decision = decide(
-            policy, progress, observed, (yield NOW), reason=reason, resume_at=resume_at
-        )
-        if isinstance(decision, PollAgain):
-            progress = decision.progress
-            yield Sleep(decision.after)
-            continue
-        if isinstance(decision, Finished) and decision.succeeded:
-            return observation
-        raise error_for(decision, observation)
+        return Probe(observed, observed.value, reason, resume_at, build=lambda: observation)
+
+    def error_of(end: WaitEnd, last: Probe[T] | None) -> Exception:
+        return error_for(end, None if last is None else last.build())
+
+    return poll_probes(probed, policy, progress, what=what, error_for=error_of)
 
 
 def _describe(exc: ConnError) -> str:

@@ -7,6 +7,7 @@ Airflow connection pointing at the simulator (`AIRFLOW_CONN_*`, JSON form), and
 """
 
 import json
+from functools import cache
 from typing import Any
 
 import pytest
@@ -32,12 +33,21 @@ def conn_sim_options() -> dict[str, Any]:
     return {"clock": SimClock(speed=CLOCK_SPEED)}
 
 
-@pytest.fixture(scope="session")
-def airflow_db() -> None:
-    """Airflow's metadata database, created once for the session (SQLite in the sandbox)."""
+@cache
+def _fresh_airflow_db() -> None:
     from airflow.utils import db  # noqa: PLC0415 (after the root conftest set AIRFLOW_HOME)
 
     db.resetdb()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Airflow's metadata database, created once per process (SQLite in the sandbox).
+
+    Once per process, not per fixture: `tests/reliability` imports this fixture too,
+    and a second reset would cost seconds for nothing.
+    """
+    _fresh_airflow_db()
 
 
 def connection_json(sim: SimServer, name: str, **extra: Any) -> str:

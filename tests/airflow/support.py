@@ -7,7 +7,15 @@ from typing import Any
 
 from tests.conftest import REPO_ROOT
 
-__all__ = ["EXAMPLES", "example_dags", "rendered_fields", "task_states", "try_numbers", "xcoms"]
+__all__ = [
+    "EXAMPLES",
+    "example_dags",
+    "recorded",
+    "rendered_fields",
+    "task_states",
+    "try_numbers",
+    "xcoms",
+]
 
 EXAMPLES = REPO_ROOT / "example_dags"
 
@@ -87,3 +95,16 @@ def rendered_fields(run: Any) -> dict[str, Any]:
             )
         ).all()
         return {row.task_id: row.rendered_fields for row in rows}
+
+
+def recorded(run: Any, logs: str) -> dict[str, str]:
+    """Every place a DAG run left text in, by name: each XCom, each task's rendered fields, the log.
+
+    `logs` is what `dag.test()` printed: the task logs and, deferred, the trigger
+    logs. It is searched as printed, unmasked, which is stricter than the log
+    files of a deployment, where Airflow's supervisor masks registered secrets.
+    """
+    places = {f"xcom {task}/{key}": repr(value) for (task, key), value in xcoms(run).items()}
+    places.update({f"rendered {task}": repr(f) for task, f in rendered_fields(run).items()})
+    places["log"] = logs
+    return {f"{run.dag_id}: {place}": text for place, text in places.items()}

@@ -79,11 +79,11 @@ async def _events_after_schedules(
 
     consumer = asyncio.ensure_future(consume())
     if WATERMARK_KEY not in store.data:
-        await asyncio.wait_for(store.written.wait(), timeout=10)  # the watcher's starting point
+        await asyncio.wait_for(store.written.wait(), timeout=60)  # the watcher's starting point
     events = [queue.get_nowait() for _ in range(queue.qsize())]
     for _ in range(schedules):
         await asyncio.to_thread(sim.advance, PAST_SCHEDULE)
-        events.append(await asyncio.wait_for(queue.get(), timeout=10))
+        events.append(await asyncio.wait_for(queue.get(), timeout=60))  # a bound, not a timing
     await asyncio.sleep(10 * POLL)  # nothing else completes: the watcher stays quiet
     events += [queue.get_nowait() for _ in range(queue.qsize())]
     consumer.cancel()

@@ -1,4 +1,10 @@
-"""example_dags/dagster_defs.py: loadable without a request, and runnable on the simulator."""
+"""example_dags/dagster_defs.py: loadable without a request, and runnable on the simulator.
+
+Every run, and the sensor's tick, is searched for the planted spec password and
+every credential the simulator accepts: each event the instance recorded (its
+message, metadata and error, serialized), the run record (config and tags),
+the tick's result and the resources' reprs.
+"""
 
 import importlib.util
 from types import ModuleType
@@ -8,7 +14,8 @@ import pytest
 
 from conn_shared.sim.server import SimServer
 from tests.conftest import REPO_ROOT
-from tests.dagster.support import PLANTED, PLANTED_VAR, credential_env, event_text
+from tests.dagster.support import PLANTED, PLANTED_VAR, credential_env
+from tests.support.secrets import credential_values, secrets_in
 
 EXAMPLE = REPO_ROOT / "example_dags" / "dagster_defs.py"
 
@@ -57,8 +64,11 @@ def test_the_example_definitions_load_without_a_request(
     assert _requests(sim) == 0
 
 
-def test_the_example_jobs_assets_and_sensor_run_on_the_simulator(
-    sim: SimServer, monkeypatch: pytest.MonkeyPatch, instance: dg.DagsterInstance
+def test_the_example_jobs_assets_and_sensor_run_on_the_simulator_and_leave_no_secret(
+    sim: SimServer,
+    monkeypatch: pytest.MonkeyPatch,
+    instance: dg.DagsterInstance,
+    record_property: object,
 ) -> None:
     defs = _load(sim, monkeypatch).defs
     runs = [
@@ -81,5 +91,12 @@ def test_the_example_jobs_assets_and_sensor_run_on_the_simulator(
         "faraday_shop",
     }
     assert isinstance(tick, dg.SkipReason)  # the runs recorded the latest syncs already
+    places = {"sensor tick": repr(tick)}
+    places.update({f"resource {key}": repr(r) for key, r in defs.resources.items()})
     for run in [*runs, synced]:
-        assert PLANTED not in event_text(instance, run.run_id)
+        places[f"run {run.run_id}"] = dg.serialize_value(instance.get_run_by_id(run.run_id))
+        for number, entry in enumerate(instance.all_logs(run.run_id)):
+            places[f"event {run.run_id}/{number}"] = dg.serialize_value(entry)
+    secrets = {**credential_values(sim.credentials), "spec password": PLANTED}
+    assert secrets_in(places, secrets) == []
+    record_property("places_searched", len(places))  # type: ignore[operator]

@@ -277,6 +277,18 @@ class Driver:
 
         return self._wait(all_of())
 
+    def run_all_settled(self, flows: list[Flow[T]]) -> list[T | Exception]:
+        """Like `run_all`, with each flow's exception in its place instead of raised."""
+
+        def settled(flow: Flow[T]) -> Flow[T | Exception]:
+            try:
+                result: T = yield from flow
+            except Exception as exc:  # handed back to the test as a value
+                return exc
+            return result
+
+        return self.run_all([settled(flow) for flow in flows])
+
     def close(self) -> None:
         """Close the client's connections (and the event loop in async mode)."""
         for client in self._clients:

@@ -92,15 +92,21 @@ def test_the_wheel_installs_conn_shared_and_no_top_level_shared(wheel: Path) -> 
     assert {"conn_shared", "airflow_provider_conn", "dagster_conn", "conn_demo"} <= tops
 
 
-def test_the_wheel_imports_in_a_clean_virtualenv(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def clean_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtualenv holding the wheel and its base dependencies only (no extra); its bin/."""
+    venv = tmp_path_factory.mktemp("venv")
     subprocess.run([_uv(), "venv", "--python", sys.executable, str(venv)], check=True)
-    python = venv / "bin" / "python"
     subprocess.run(
-        [_uv(), "pip", "install", "--python", str(python), str(wheel)],
+        [_uv(), "pip", "install", "--python", str(venv / "bin" / "python"), str(wheel)],
         check=True,
         capture_output=True,
     )
+    return venv / "bin"
+
+
+def test_the_wheel_imports_in_a_clean_virtualenv(clean_venv: Path, tmp_path: Path) -> None:
+    python = clean_venv / "python"
     probe = "import conn_shared, conn_shared.sim; print(conn_shared.FivetranBackend.__name__)"
     out = subprocess.run(
         [str(python), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path
@@ -114,3 +120,30 @@ def test_the_wheel_imports_in_a_clean_virtualenv(wheel: Path, tmp_path: Path) ->
         cwd=tmp_path,
     )
     assert "No module named 'shared'" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("script", "extra", "missing"),
+    [
+        pytest.param("conn-demo", "demo", "apache-airflow, dagster, rich", id="conn-demo"),
+        pytest.param("conn-sim", "sim", "uvicorn", id="conn-sim"),
+    ],
+)
+def test_each_console_script_names_the_extra_it_needs(
+    clean_venv: Path, tmp_path: Path, script: str, extra: str, missing: str
+) -> None:
+    run = {"capture_output": True, "text": True, "cwd": tmp_path, "timeout": 60}
+    helped = subprocess.run([str(clean_venv / script), "--help"], check=False, **run)
+    ran = subprocess.run([str(clean_venv / script)], check=False, **run)
+
+    assert (helped.returncode, ran.returncode) == (0, 2), ran.stderr
+    assert f"install it with: pip install 'conn-providers[{extra}]'" in ran.stderr
+    assert missing in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_the_wheel_carries_the_examples_conn_demo_runs(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    examples = {p.name for p in (REPO_ROOT / "example_dags").glob("*.py")}
+    assert {f"conn_demo/example_dags/{name}" for name in examples} <= names

@@ -286,7 +286,17 @@ class BaseBackend(EnsureFlows[SpecT, LiveT], Generic[SettingsT, SpecT, LiveT]):
         """Literal credential values to scrub from any error text."""
 
     def profile(self) -> ApiProfile:
-        """Everything an executor needs: API root, auth, headers, error mapper, retries."""
+        """Everything an executor needs: API root, auth, headers, error mapper, retries.
+
+        Built once per backend (its settings are frozen): a thousand waits that each
+        make an executor from it share one profile and one pool key.
+        """
+        built: ApiProfile | None = self.__dict__.get("_profile")
+        if built is None:
+            built = self.__dict__["_profile"] = self._build_profile()
+        return built
+
+    def _build_profile(self) -> ApiProfile:
         settings = self.settings
         return ApiProfile(
             backend=self.name,

@@ -7,6 +7,7 @@
 - `delete_if_present`: a DELETE whose 404 means "already gone".
 """
 
+import functools
 from collections.abc import Generator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +41,12 @@ def path_id(field: str, value: str) -> str:
     """`value` quoted as one path segment (`/` included); ValueError naming `field` if empty."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{field}: must be a non-empty string, got {value!r}")
+    return _quoted(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted(value: str) -> str:
+    # Every poll of every wait quotes its connection id again: quote() is slow Python.
     return quote(value, safe="")
 
 

@@ -122,15 +122,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `conn-sim`: parse, print the addresses, serve until interrupted."""
-    import uvicorn  # noqa: PLC0415 (keeps --help fast and free of the [sim] extra)
+    """Entry point of `conn-sim`: parse, print the addresses, serve until interrupted.
 
-    from conn_shared.sim.app import build_app  # noqa: PLC0415
-    from conn_shared.sim.clock import SimClock  # noqa: PLC0415
-    from conn_shared.sim.server import build_backends, uvicorn_config  # noqa: PLC0415
-
+    Returns 2, naming the `sim` extra, when its server stack is not installed.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Imported after parsing: --help works without the [sim] extra, and its absence is named.
+    try:
+        import uvicorn  # noqa: PLC0415
+
+        from conn_shared.sim.app import build_app  # noqa: PLC0415
+        from conn_shared.sim.server import build_backends, uvicorn_config  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        print(
+            f"conn-sim needs the 'sim' extra (missing: {exc.name}); "
+            "install it with: pip install 'conn-providers[sim]'",
+            file=sys.stderr,
+        )
+        return 2
+    from conn_shared.sim.clock import SimClock  # noqa: PLC0415
+
     try:
         rules = [parse_fault(spec, default_probability=args.fault_rate) for spec in args.fault]
     except ValueError as exc:

@@ -1,18 +1,23 @@
 """The pure poll/deadline state machine, as a table."""
 
+from typing import Any
+
 import pytest
 
+from conn_shared.calls import NOW, Flow, Sleep, value_flow
 from conn_shared.waiting import (
     Finished,
     Observed,
     Paused,
     PollAgain,
+    Probe,
     Rescheduled,
     TimedOut,
     WaitPolicy,
     WaitProgress,
     decide,
     decide_after_failure,
+    poll_probes,
 )
 
 POLICY = WaitPolicy(poll_interval=10, max_poll_interval=40, backoff=2.0, timeout=100)
@@ -163,3 +168,69 @@ def test_progress_with_failures_round_trips_as_json() -> None:
     assert isinstance(decision, PollAgain)
     text = decision.progress.model_dump_json()
     assert WaitProgress.model_validate_json(text) == decision.progress
+
+
+def _drive_probes(probes: list[Probe[str]], policy: WaitPolicy) -> tuple[str, list[Any]]:
+    """Run `poll_probes` over scripted probes on a clock that sleeps advance; log the steps."""
+    asked: list[Any] = []
+    script = iter(probes)
+
+    def observe(max_age: float) -> Flow[Probe[str]]:
+        asked.append(("max_age", max_age))
+        return value_flow(next(script))
+
+    now = 1000.0
+    flow = poll_probes(observe, policy, None, what="toy", error_for=lambda end, last: ValueError())
+    reply: Any = None
+    try:
+        while True:
+            step = flow.send(reply)
+            reply = None
+            if step is NOW:
+                reply = now
+            elif isinstance(step, Sleep):
+                asked.append(("sleep", step.seconds))
+                now += step.seconds
+    except StopIteration as done:
+        return done.value, asked
+
+
+def _probe(observed: Observed, *, age: float = 0.0, result: str = "") -> Probe[str]:
+    return Probe(observed, observed.value, None, None, build=lambda: result, age=age)
+
+
+def test_an_answer_older_than_its_poll_shortens_the_next_sleep_by_its_age() -> None:
+    policy = WaitPolicy(poll_interval=10, backoff=1.0, timeout=600)
+    probes = [
+        _probe(Observed.PENDING),
+        _probe(Observed.PENDING, age=4.0),  # a shared listing read it 4 s before this poll
+        _probe(Observed.SUCCEEDED, age=1.0, result="built once, at the end"),
+    ]
+    result, steps = _drive_probes(probes, policy)
+    assert result == "built once, at the end"
+    # Observations stay one interval apart: 10 s, then 10 s minus the 4 s the answer was old.
+    assert steps == [
+        ("max_age", 5.0),
+        ("sleep", 10.0),
+        ("max_age", 5.0),
+        ("sleep", 6.0),
+        ("max_age", 5.0),
+    ]
+
+
+def test_a_probe_ending_in_failure_is_never_built() -> None:
+    def unbuildable() -> str:
+        raise AssertionError("a failed wait needs no full result")
+
+    probe = Probe(Observed.FAILED, "failed", "broken", None, build=unbuildable)
+    flow = poll_probes(
+        lambda max_age: value_flow(probe),
+        WaitPolicy(),
+        None,
+        what="toy",
+        error_for=lambda end, last: RuntimeError(f"{type(end).__name__}: {last and last.reason}"),
+    )
+    assert flow.send(None) is NOW  # the start
+    assert flow.send(1000.0) is NOW  # the decision
+    with pytest.raises(RuntimeError, match="Finished: broken"):
+        flow.send(1000.0)

@@ -254,6 +254,7 @@ def test_marker_is_plain_json_and_round_trips_through_the_handle() -> None:
         "failed_at": None,
         "sync_state": "syncing",
         "is_historical_sync": False,
+        "group_id": "group_1",  # waits on the group share one listing of it
     }
     handle = _handle(**marker)
     again = SyncHandle.model_validate_json(handle.model_dump_json())

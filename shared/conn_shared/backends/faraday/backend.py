@@ -73,9 +73,9 @@ from conn_shared.backends.faraday.states import (
     catalog_of,
     connection_info,
     health_of,
-    readiness_of,
+    readiness_probe,
     sync_before,
-    sync_outcome_of,
+    sync_probe,
 )
 from conn_shared.backends.wire import BearerAuth, delete_if_present
 from conn_shared.calls import NOW, Call, Flow, value_flow
@@ -100,6 +100,7 @@ from conn_shared.states import (
     SyncOutcome,
     TableRef,
 )
+from conn_shared.waiting import Probe
 
 __all__ = ["FaradayBackend"]
 
@@ -232,8 +233,19 @@ class FaradayBackend(
 
     def readiness_flow(self, connection_id: str) -> Flow[Readiness]:
         """GET the connection and map its status (see the module docstring)."""
-        connection: Connection = yield self.get_connection(connection_id)
-        return readiness_of(connection)
+        probe = yield from self.readiness_probe_flow(connection_id)
+        return probe.build()
+
+    def readiness_probe_flow(
+        self, connection_id: str, *, max_age: float | None = None
+    ) -> Flow[Probe[Readiness]]:
+        """A wait's poll of readiness: only the status is parsed (`connection_reading`).
+
+        With `max_age` (seconds) a listing of the polled connections shared with
+        concurrent polls, asked for at most that long ago, may answer it.
+        """
+        reading = yield self.connection_reading(connection_id, max_age=max_age)
+        return readiness_probe(reading)
 
     def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
         """GET the connection: readiness and the last build times."""
@@ -272,8 +284,19 @@ class FaradayBackend(
 
     def sync_outcome_flow(self, handle: SyncHandle) -> Flow[SyncOutcome]:
         """GET the connection and compare it with `handle.before`."""
-        connection: Connection = yield self.get_connection(handle.connection_id)
-        return sync_outcome_of(connection, handle.before)
+        probe = yield from self.sync_probe_flow(handle)
+        return probe.build()
+
+    def sync_probe_flow(
+        self, handle: SyncHandle, *, max_age: float | None = None
+    ) -> Flow[Probe[SyncOutcome]]:
+        """A wait's poll of `sync_outcome_flow`: only the status is parsed.
+
+        With `max_age` (seconds) a listing of the polled connections shared with
+        concurrent polls, asked for at most that long ago, may answer it.
+        """
+        reading = yield self.connection_reading(handle.connection_id, max_age=max_age)
+        return sync_probe(reading, handle.before)
 
     # --- delete ----------------------------------------------------------------------
 

@@ -16,12 +16,14 @@ from pydantic import BaseModel
 from conn_shared.backends.faraday.models import (
     LIST_PLACEHOLDERS,
     Connection,
+    ConnectionView,
     Dataset,
     RotateCredentialsType,
     Target,
 )
 from conn_shared.backends.wire import path_id
 from conn_shared.calls import Call
+from conn_shared.coalesce import Coalesce, Reading
 from conn_shared.pagination import Page, parse_items
 
 __all__ = ["MERGE_PATCH", "FaradayCalls"]
@@ -64,8 +66,74 @@ def _check_options(options: Mapping[str, Any], *, field: str = "options") -> dic
     return dict(options)
 
 
+#: Ids per shared listing request: keeps the query string short.
+_IDS_PER_LISTING = 100
+
+
+def _rows(response: httpx.Response) -> Page[Mapping[str, Any]]:
+    body = _json(response)
+    if not isinstance(body, list):
+        raise ValueError(f"expected a JSON array, got {type(body).__name__}")
+    return Page(items=[item for item in body if isinstance(item, dict)])
+
+
+def _row_reading(row: Mapping[str, Any], asked_at: float) -> Reading[ConnectionView]:
+    return Reading(ConnectionView.model_validate(row), row, asked_at)
+
+
+def _reading(response: httpx.Response) -> Reading[ConnectionView]:
+    data = _json(response)
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    return Reading(ConnectionView.model_validate(data), data)
+
+
 class FaradayCalls:
     """Every `/connections` endpoint of Faraday v1, as calls."""
+
+    def connection_rows(self, ids: Sequence[str] | None = None) -> Call[Page[Mapping[str, Any]]]:
+        """GET /connections (only `ids`, when given): the connections as received.
+
+        The cheap listing: each item is the vendor's object as parsed JSON, not
+        validated and not redacted (never show it as is). Faraday does not
+        paginate, so this is one page.
+        """
+        call = self.list_connections(ids)
+        return Call("faraday.connection_rows", call.method, call.path, _rows, params=call.params)
+
+    def _rows_by_chunk(self, ids: tuple[str, ...]) -> Call[Page[Mapping[str, Any]]]:
+        first = self.connection_rows(ids[:_IDS_PER_LISTING])
+        rest = ids[_IDS_PER_LISTING:]
+        if not rest:
+            return first
+
+        def parse(response: httpx.Response) -> Page[Mapping[str, Any]]:
+            return Page(items=_rows(response).items, next=self._rows_by_chunk(rest))
+
+        return Call(first.operation, first.method, first.path, parse, params=first.params)
+
+    def connection_reading(
+        self, connection_id: str, *, max_age: float | None = None
+    ) -> Call[Reading[ConnectionView]]:
+        """GET /connections/{connection_id}, parsing only the status (`ConnectionView`).
+
+        With `max_age` (seconds) the read may be answered by a listing of the
+        polled connections (`GET /connections?ids=...`, 100 ids a request) shared
+        with concurrent reads, asked for at most that long ago
+        (see `conn_shared.coalesce`).
+        """
+        path = f"/connections/{path_id('connection_id', connection_id)}"
+        coalesce = None
+        if max_age is not None:
+            coalesce = Coalesce(
+                key="faraday.connections",
+                item_id=connection_id,
+                listing=self._rows_by_chunk,
+                answer=_row_reading,
+                max_age=max_age,
+                filtered=True,
+            )
+        return Call("faraday.connection_reading", "GET", path, _reading, coalesce=coalesce)
 
     def list_connections(self, ids: Sequence[str] | None = None) -> Call[Page[Connection]]:
         """GET /connections, optionally only `ids` (sent comma-separated, as the spec says)."""

@@ -32,6 +32,7 @@ __all__ = [
     "Connection",
     "ConnectionOptions",
     "ConnectionType",
+    "ConnectionView",
     "ContentsRow",
     "Dataset",
     "DatasetColumn",
@@ -241,6 +242,24 @@ class Connection(_FaradayModel):
     def archived(self) -> bool:
         """True when the connection is archived (it no longer receives updates)."""
         return self.archived_at is not None
+
+
+class ConnectionView(BaseModel):
+    """What a poll decides on: a connection's status fields, without its options.
+
+    Parsing it costs a fraction of a full `Connection`; the full object is built
+    once, for the result that ends a wait.
+    """
+
+    # Only the declared fields are read; values never appear in errors (options hold secrets).
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    id: str
+    status: ResourceStatus
+    last_updated_output_at: Timestamp | None = None
+    status_changed_at: Timestamp | None = None
+    status_error: str | None = None
+    contents_error: str | None = None
 
 
 #: What a listed connection gets for a field that did not parse (see `parse_items`):

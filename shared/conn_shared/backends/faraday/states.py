@@ -26,14 +26,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from conn_shared.backends.faraday.models import (
     BACKEND,
     Connection,
+    ConnectionView,
     ContentsRow,
     Dataset,
     DatasetColumn,
     ResourceStatus,
 )
+from conn_shared.coalesce import Reading
+from conn_shared.probes import probe_of_readiness, probe_of_sync
 from conn_shared.redaction import redact, scrub_values
 from conn_shared.states import (
     ColumnInfo,
@@ -47,14 +52,18 @@ from conn_shared.states import (
     SyncState,
     TableInfo,
 )
+from conn_shared.waiting import Probe
 
 __all__ = [
     "catalog_of",
     "connection_info",
     "health_of",
+    "raw_of",
     "readiness_of",
+    "readiness_probe",
     "sync_before",
     "sync_outcome_of",
+    "sync_probe",
 ]
 
 _PENDING = frozenset({ResourceStatus.NEW, ResourceStatus.STARTING, ResourceStatus.RUNNING})
@@ -79,12 +88,32 @@ def connection_info(connection: Connection, *, hide: Sequence[str] = ()) -> Conn
     )
 
 
-def _failure_reason(connection: Connection) -> str:
+def _failure_reason(connection: Connection | ConnectionView) -> str:
     return connection.status_error or connection.contents_error or "status is error, no message"
+
+
+def raw_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The redacted object for `raw`: as a validated `Connection` dumps it when the object
+    validates, else the object as received, redacted."""
+    try:
+        return _raw(Connection.model_validate(data))
+    except ValidationError:
+        raw: dict[str, Any] = redact(dict(data))
+        return raw
 
 
 def readiness_of(connection: Connection) -> Readiness:
     """ready <- "ready"; failed <- "error"; pending <- new/starting/running or an unknown status."""
+    return _readiness(connection, _raw(connection))
+
+
+def readiness_probe(reading: Reading[ConnectionView]) -> Probe[Readiness]:
+    """The cheap readiness of a poll; `build()` adds the redacted object once."""
+    light = _readiness(reading.view, {})
+    return probe_of_readiness(light, lambda: raw_of(reading.data), age=reading.age)
+
+
+def _readiness(connection: Connection | ConnectionView, raw: dict[str, Any]) -> Readiness:
     status = connection.status
     reason: str | None = None
     if status == ResourceStatus.READY:
@@ -101,7 +130,7 @@ def readiness_of(connection: Connection) -> Readiness:
         connection_id=connection.id,
         state=state,
         reason=reason,
-        raw=_raw(connection),
+        raw=raw,
     )
 
 
@@ -134,6 +163,19 @@ def _advanced(now: datetime | None, before: Any) -> bool:
 
 
 def sync_outcome_of(connection: Connection, before: Mapping[str, Any]) -> SyncOutcome:
+    """Compare `connection` with the before-state (table in `_sync_outcome`)."""
+    return _sync_outcome(connection, before, _raw(connection))
+
+
+def sync_probe(reading: Reading[ConnectionView], before: Mapping[str, Any]) -> Probe[SyncOutcome]:
+    """The cheap outcome of a poll; `build()` adds the redacted object once."""
+    light = _sync_outcome(reading.view, before, {})
+    return probe_of_sync(light, lambda: raw_of(reading.data), age=reading.age)
+
+
+def _sync_outcome(
+    connection: Connection | ConnectionView, before: Mapping[str, Any], raw: dict[str, Any]
+) -> SyncOutcome:
     """Compare `connection` with the before-state (first match wins).
 
     succeeded: `last_updated_output_at` moved past the before-state, whatever the
@@ -166,7 +208,7 @@ def sync_outcome_of(connection: Connection, before: Mapping[str, Any]) -> SyncOu
         state=state,
         reason=reason,
         finished_at=finished_at,
-        raw=_raw(connection),
+        raw=raw,
     )
 
 

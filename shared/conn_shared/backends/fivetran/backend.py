@@ -65,8 +65,9 @@ from conn_shared.backends.fivetran.states import (
     enabled_tables,
     health_of,
     readiness_of,
+    readiness_probe,
     sync_marker,
-    sync_outcome_of,
+    sync_probe,
     with_columns,
 )
 from conn_shared.backends.wire import delete_if_present
@@ -89,6 +90,7 @@ from conn_shared.states import (
     TableInfo,
     TableRef,
 )
+from conn_shared.waiting import Probe
 
 __all__ = ["FivetranBackend"]
 
@@ -248,8 +250,19 @@ class FivetranBackend(
 
     def readiness_flow(self, connection_id: str) -> Flow[Readiness]:
         """Read the connection once and map its setup state onto `Readiness`."""
-        connection = yield self.connection_details(connection_id)
-        return readiness_of(connection)
+        probe = yield from self.readiness_probe_flow(connection_id)
+        return probe.build()
+
+    def readiness_probe_flow(
+        self, connection_id: str, *, max_age: float | None = None
+    ) -> Flow[Probe[Readiness]]:
+        """A wait's poll of readiness: only the state is parsed (`connection_reading`).
+
+        With `max_age` (seconds) a listing of the account shared with concurrent
+        polls, asked for at most that long ago, may answer it.
+        """
+        reading = yield self.connection_reading(connection_id, max_age=max_age)
+        return readiness_probe(reading)
 
     def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
         """GET details: readiness, `paused`, `succeeded_at` and `failed_at`."""
@@ -333,19 +346,35 @@ class FivetranBackend(
         Fivetran expects it to be triggered again once `rescheduled_for` has
         passed, so this flow does that (POST /sync) and reads the connection again.
         """
-        connection = yield self.connection_details(handle.connection_id)
-        outcome = sync_outcome_of(handle, connection)
-        due = outcome.rescheduled_until
+        probe = yield from self.sync_probe_flow(handle)
+        return probe.build()
+
+    def sync_probe_flow(
+        self, handle: SyncHandle, *, max_age: float | None = None
+    ) -> Flow[Probe[SyncOutcome]]:
+        """A wait's poll of `sync_outcome_flow`: only the state is parsed.
+
+        With `max_age` (seconds) a listing of the connection's group shared with
+        concurrent polls, asked for at most that long ago, may answer it; the
+        read after a re-trigger is always the connection's own.
+        """
+        connection_id = handle.connection_id
+        group = handle.before.get("group_id")
+        reading = yield self.connection_reading(
+            connection_id, group_id=group if isinstance(group, str) else None, max_age=max_age
+        )
+        probe = sync_probe(handle, reading)
+        due = probe.resume_at
         if (
-            outcome.state is SyncState.RESCHEDULED
-            and connection.schedule_type == ScheduleType.MANUAL
+            probe.state == SyncState.RESCHEDULED.value
+            and reading.view.schedule_type == ScheduleType.MANUAL
             and due is not None
-            and due.timestamp() <= (yield NOW)
+            and due <= (yield NOW)
         ):
-            yield self.sync_connection(handle.connection_id)
-            connection = yield self.connection_details(handle.connection_id)
-            outcome = sync_outcome_of(handle, connection)
-        return outcome
+            yield self.sync_connection(connection_id)
+            reading = yield self.connection_reading(connection_id)
+            probe = sync_probe(handle, reading)
+        return probe
 
     # --- pause, resume, delete -------------------------------------------------------
 

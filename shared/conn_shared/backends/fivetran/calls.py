@@ -27,10 +27,12 @@ from conn_shared.backends.fivetran.models import (
     ConnectCardResult,
     Connection,
     ConnectionState,
+    ConnectionView,
 )
 from conn_shared.backends.fivetran.spec import check_schedule
 from conn_shared.backends.wire import check_limit, path_id, reveal
 from conn_shared.calls import Call
+from conn_shared.coalesce import Coalesce, Reading
 from conn_shared.pagination import Page, parse_items
 
 __all__ = [
@@ -47,6 +49,9 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 ACCEPT_V2 = "application/json;version=2"
+#: Page size of listings shared by waits: a 1,000-item page takes some 20 ms to decode,
+#: all in one go on the event loop, a quarter of it leaves room between pages.
+SHARED_PAGE = 250
 ACCEPT_V1 = "application/json"
 
 
@@ -88,6 +93,10 @@ def table_scope(field: str, tables: Mapping[str, Sequence[str]]) -> dict[str, li
             raise ValueError(f"{field}[{schema!r}]: needs a schema name and non-empty table names")
         scope[schema] = unique
     return scope
+
+
+def _row_reading(row: Mapping[str, Any], asked_at: float) -> Reading[ConnectionView]:
+    return Reading(ConnectionView.model_validate(row), row, asked_at)
 
 
 def body_of(**fields: Any) -> dict[str, Any]:
@@ -148,6 +157,84 @@ class FivetranCalls:
             parse=parse,
             params=params,
             headers={"Accept": ACCEPT_V2},
+        )
+
+    def connection_rows(
+        self,
+        *,
+        group_id: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = 1000,
+    ) -> Call[Page[Mapping[str, Any]]]:
+        """GET /v1/connections (or the group's): one page of the connections as received.
+
+        The cheap listing: each item is the vendor's object as parsed JSON, not
+        validated and not redacted (never show it as is); `Page.next` fetches the
+        following page. Items that are not JSON objects are skipped.
+        """
+        params = {"group_id": group_id, "cursor": cursor, "limit": check_limit(limit)}
+
+        def parse(response: httpx.Response) -> Page[Mapping[str, Any]]:
+            data = envelope(response).get("data")
+            items = data.get("items") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise ValueError("expected data.items to be a list of connections")
+            nxt = data.get("next_cursor") if isinstance(data, dict) else None
+            follow = (
+                self.connection_rows(group_id=group_id, cursor=nxt, limit=limit)
+                if isinstance(nxt, str) and nxt
+                else None
+            )
+            return Page(items=[item for item in items if isinstance(item, dict)], next=follow)
+
+        return Call(
+            operation="fivetran.connection_rows",
+            method="GET",
+            path="/v1/connections",
+            parse=parse,
+            params=params,
+            headers={"Accept": ACCEPT_V2},
+        )
+
+    def connection_reading(
+        self,
+        connection_id: str,
+        *,
+        group_id: str | None = None,
+        max_age: float | None = None,
+    ) -> Call[Reading[ConnectionView]]:
+        """GET /v1/connections/{id}, parsing only the state (`ConnectionView`).
+
+        With `max_age` (seconds) the read may be answered by a listing of the
+        account (of `group_id`, when given) shared with concurrent reads, asked
+        for at most that long ago (see `conn_shared.coalesce`); the reading then
+        has the listing's form of the object, without `config`.
+        """
+        path = f"/v1/connections/{path_id('connection_id', connection_id)}"
+
+        def parse(response: httpx.Response) -> Reading[ConnectionView]:
+            body = envelope(response)
+            data = body.get("data", body)
+            if not isinstance(data, dict):
+                raise ValueError("expected data to be a connection object")
+            return Reading(ConnectionView.model_validate(data), data)
+
+        coalesce = None
+        if max_age is not None:
+            coalesce = Coalesce(
+                key=("fivetran.connections", group_id),
+                item_id=connection_id,
+                listing=lambda ids: self.connection_rows(group_id=group_id, limit=SHARED_PAGE),
+                answer=_row_reading,
+                max_age=max_age,
+            )
+        return Call(
+            operation="fivetran.connection_reading",
+            method="GET",
+            path=path,
+            parse=parse,
+            headers={"Accept": ACCEPT_V2},
+            coalesce=coalesce,
         )
 
     def connection_details(self, connection_id: str) -> Call[Connection]:

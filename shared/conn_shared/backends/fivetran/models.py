@@ -36,6 +36,7 @@ __all__ = [
     "ConnectionState",
     "ConnectionStatus",
     "ConnectionTask",
+    "ConnectionView",
     "ConnectionWarning",
     "DataDelaySensitivity",
     "DestinationConfiguration",
@@ -53,6 +54,7 @@ __all__ = [
     "SetupTest",
     "SetupTestStatus",
     "StandardConfig",
+    "StatusView",
     "SyncMode",
     "TableConfig",
     "UpdateState",
@@ -305,6 +307,37 @@ class Connection(_Model):
         if isinstance(card, dict) and card.get("uri"):
             card["uri"] = REDACTED  # the URI embeds the Connect Card token
         return data
+
+
+class _View(BaseModel):
+    # Only the declared fields are read; everything else in the object is skipped.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class StatusView(_View):
+    """The parts of `status` that readiness and sync outcomes depend on."""
+
+    setup_state: SetupState
+    sync_state: FivetranSyncState
+    is_historical_sync: bool = False
+    rescheduled_for: datetime | None = None
+    tasks: list[ConnectionTask] = Field(default_factory=list)
+
+
+class ConnectionView(_View):
+    """What a poll decides on: a connection's state without its configuration.
+
+    Parsing it costs a fraction of a full `Connection`; the full object is built
+    once, for the result that ends a wait.
+    """
+
+    id: str
+    paused: bool = False
+    schedule_type: ScheduleType | None = None
+    succeeded_at: datetime | None = None
+    failed_at: datetime | None = None
+    status: StatusView
+    setup_tests: list[SetupTest] = Field(default_factory=list)
 
 
 #: What a listed connection gets for a field that did not parse (see `parse_items`):

@@ -42,18 +42,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from conn_shared.backends.fivetran.models import (
     BACKEND,
     ColumnConfig,
     ColumnsConfig,
     Connection,
+    ConnectionView,
     FivetranSyncState,
     SetupState,
     StandardConfig,
 )
-from conn_shared.redaction import scrub_values
+from conn_shared.coalesce import Reading
+from conn_shared.probes import probe_of_readiness, probe_of_sync
+from conn_shared.redaction import redact, scrub_values
 from conn_shared.states import (
     ColumnInfo,
     ConnectionHealth,
@@ -66,14 +69,18 @@ from conn_shared.states import (
     SyncState,
     TableInfo,
 )
+from conn_shared.waiting import Probe
 
 __all__ = [
     "connection_info",
     "enabled_tables",
     "health_of",
+    "raw_of",
     "readiness_of",
+    "readiness_probe",
     "sync_marker",
     "sync_outcome_of",
+    "sync_probe",
     "with_columns",
 ]
 
@@ -97,6 +104,26 @@ def connection_info(connection: Connection, *, hide: Sequence[str] = ()) -> Conn
 
 def readiness_of(connection: Connection) -> Readiness:
     """Map setup state and setup-test results onto `Readiness` (table in the module doc)."""
+    return _readiness(connection, connection.redacted())
+
+
+def readiness_probe(reading: Reading[ConnectionView]) -> Probe[Readiness]:
+    """The cheap readiness of a poll; `build()` adds the redacted object once."""
+    light = _readiness(reading.view, {})
+    return probe_of_readiness(light, lambda: raw_of(reading.data), age=reading.age)
+
+
+def raw_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The redacted object for `raw`, as `Connection.redacted()` gives it when the object
+    validates, else the object as received, redacted."""
+    try:
+        return Connection.model_validate(data).redacted()
+    except ValidationError:
+        raw: dict[str, Any] = redact(dict(data))
+        return raw
+
+
+def _readiness(connection: Connection | ConnectionView, raw: dict[str, Any]) -> Readiness:
     status = connection.status
     failed_tests = [test for test in connection.setup_tests if test.failed]
     state = ReadinessState.PENDING
@@ -116,7 +143,7 @@ def readiness_of(connection: Connection) -> Readiness:
         connection_id=connection.id,
         state=state,
         reason=reason,
-        raw=connection.redacted(),
+        raw=raw,
     )
 
 
@@ -129,12 +156,17 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def sync_marker(connection: Connection) -> dict[str, Any]:
-    """The before-state a `SyncHandle` keeps: plain JSON, so the handle can travel."""
+    """The before-state a `SyncHandle` keeps: plain JSON, so the handle can travel.
+
+    `group_id` lets waits on the group share one listing of it (older handles
+    without it share the account's).
+    """
     return {
         "succeeded_at": _iso(connection.succeeded_at),
         "failed_at": _iso(connection.failed_at),
         "sync_state": str(connection.status.sync_state),
         "is_historical_sync": connection.status.is_historical_sync,
+        "group_id": connection.group_id,
     }
 
 
@@ -153,6 +185,18 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def sync_outcome_of(handle: SyncHandle, connection: Connection) -> SyncOutcome:
     """Compare `connection` with `handle.before` (table in the module doc)."""
+    return _sync_outcome(handle, connection, connection.redacted())
+
+
+def sync_probe(handle: SyncHandle, reading: Reading[ConnectionView]) -> Probe[SyncOutcome]:
+    """The cheap outcome of a poll; `build()` adds the redacted object once."""
+    light = _sync_outcome(handle, reading.view, {})
+    return probe_of_sync(light, lambda: raw_of(reading.data), age=reading.age)
+
+
+def _sync_outcome(
+    handle: SyncHandle, connection: Connection | ConnectionView, raw: dict[str, Any]
+) -> SyncOutcome:
     before = [_instant(handle.before.get(k)) for k in ("succeeded_at", "failed_at")]
     mark = max((t for t in before if t is not None), default=None)
     succeeded_at = _aware(connection.succeeded_at)
@@ -191,7 +235,7 @@ def sync_outcome_of(handle: SyncHandle, connection: Connection) -> SyncOutcome:
         reason=reason,
         rescheduled_until=rescheduled_until,
         finished_at=finished_at,
-        raw=connection.redacted(),
+        raw=raw,
     )
 
 

@@ -57,7 +57,13 @@ from conn_shared.backends.hub.errors import map_hub_error
 from conn_shared.backends.hub.models import BACKEND, EditSettings, HubConnection
 from conn_shared.backends.hub.settings import HubSettings, api_root, site_root
 from conn_shared.backends.hub.spec import HubConnectionSpec
-from conn_shared.backends.hub.states import connection_info, health_of, readiness_of, table_info
+from conn_shared.backends.hub.states import (
+    connection_info,
+    health_of,
+    readiness_of,
+    readiness_probe,
+    table_info,
+)
 from conn_shared.backends.wire import BearerAuth, delete_if_present
 from conn_shared.calls import Call, Flow
 from conn_shared.create_once import create_once
@@ -79,6 +85,7 @@ from conn_shared.states import (
     Step,
     TableInfo,
 )
+from conn_shared.waiting import Probe
 
 __all__ = ["HubBackend"]
 
@@ -246,8 +253,19 @@ class HubBackend(
 
     def readiness_flow(self, connection_id: str) -> Flow[Readiness]:
         """GET the connection and map its status."""
-        connection: HubConnection = yield self.get_connection(connection_id)
-        return readiness_of(connection)
+        probe = yield from self.readiness_probe_flow(connection_id)
+        return probe.build()
+
+    def readiness_probe_flow(
+        self, connection_id: str, *, max_age: float | None = None
+    ) -> Flow[Probe[Readiness]]:
+        """A wait's poll of readiness: only the status is parsed (`connection_reading`).
+
+        With `max_age` (seconds) a listing of the hub's connections shared with
+        concurrent polls, asked for at most that long ago, may answer it.
+        """
+        reading = yield self.connection_reading(connection_id, max_age=max_age)
+        return readiness_probe(reading)
 
     def health_flow(self, connection_id: str) -> Flow[ConnectionHealth]:
         """GET the connection: readiness and whether it is disabled."""

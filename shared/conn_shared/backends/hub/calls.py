@@ -28,11 +28,13 @@ from conn_shared.backends.hub.models import (
     EditSettings,
     HubConnection,
     HubConnectionList,
+    HubConnectionView,
     Provider,
     Visibility,
 )
 from conn_shared.backends.wire import check_limit, path_id, reveal
 from conn_shared.calls import Call
+from conn_shared.coalesce import Coalesce, Reading
 from conn_shared.pagination import Page, parse_items
 
 __all__ = [
@@ -47,6 +49,8 @@ __all__ = [
 ]
 
 NAME_MAX = 255
+#: Page size of listings shared by waits (a smaller page decodes in a shorter stall).
+SHARED_PAGE = 250
 SORT_FIELDS = ("name", "created_at", "updated_at", "last_verified_at", "status", "provider")
 SORT_DIRECTIONS = ("asc", "desc")
 
@@ -75,6 +79,17 @@ def check_visibility(visibility: str | None) -> None:
 
 def _connection(response: httpx.Response) -> HubConnection:
     return HubConnection.model_validate(response.json())
+
+
+def _row_reading(row: Mapping[str, Any], asked_at: float) -> Reading[HubConnectionView]:
+    return Reading(HubConnectionView.model_validate(row), row, asked_at)
+
+
+def _reading(response: httpx.Response) -> Reading[HubConnectionView]:
+    data = response.json()
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    return Reading(HubConnectionView.model_validate(data), data)
 
 
 class HubCalls:
@@ -153,6 +168,61 @@ class HubCalls:
             path="/connections",
             parse=parse,
             params=params,
+        )
+
+    def connection_rows(
+        self, *, offset: int | None = None, limit: int | None = 1000
+    ) -> Call[Page[Mapping[str, Any]]]:
+        """GET /connections: one page of the connections as received (offsets).
+
+        The cheap listing: each item is the vendor's object as parsed JSON, not
+        validated and not redacted (never show it as is); `Page.next` fetches the
+        following page while the hub says `hasNext`.
+        """
+        check_limit(limit)
+
+        def parse(response: httpx.Response) -> Page[Mapping[str, Any]]:
+            body = response.json()
+            rows = body.get("connections") if isinstance(body, dict) else None
+            if not isinstance(rows, list):
+                raise ValueError("expected an object whose 'connections' is a list")
+            follow = None
+            if body.get("hasNext") and rows:
+                follow = self.connection_rows(offset=(offset or 0) + len(rows), limit=limit)
+            return Page(items=[row for row in rows if isinstance(row, dict)], next=follow)
+
+        return Call(
+            operation="hub.connection_rows",
+            method="GET",
+            path="/connections",
+            parse=parse,
+            params={"limit": limit, "offset": offset},
+        )
+
+    def connection_reading(
+        self, connection_id: str, *, max_age: float | None = None
+    ) -> Call[Reading[HubConnectionView]]:
+        """GET /connections/{id}, parsing only the status (`HubConnectionView`).
+
+        With `max_age` (seconds) the read may be answered by a listing of the
+        hub's connections shared with concurrent reads, asked for at most that
+        long ago (see `conn_shared.coalesce`).
+        """
+        coalesce = None
+        if max_age is not None:
+            coalesce = Coalesce(
+                key="hub.connections",
+                item_id=connection_id,
+                listing=lambda ids: self.connection_rows(limit=SHARED_PAGE),
+                answer=_row_reading,
+                max_age=max_age,
+            )
+        return Call(
+            operation="hub.connection_reading",
+            method="GET",
+            path=connection_path(connection_id),
+            parse=_reading,
+            coalesce=coalesce,
         )
 
     def create_connection(

@@ -31,6 +31,7 @@ __all__ = [
     "EditSettings",
     "HubConnection",
     "HubConnectionList",
+    "HubConnectionView",
     "HubModel",
     "Provider",
     "SecretFieldState",
@@ -140,6 +141,22 @@ class HubConnection(HubModel):
     lastUsedAt: datetime | None = None
     lastVerifiedAt: datetime | None = None
     verificationDetails: dict[str, Any] | None = None
+    verificationError: str | None = None
+    verificationErrorCode: str | None = None
+
+
+class HubConnectionView(BaseModel):
+    """What a poll decides on: a connection's status, without its config.
+
+    Parsing it costs a fraction of a full `HubConnection`; the full object is
+    built once, for the result that ends a wait.
+    """
+
+    # Only the declared fields are read; everything else in the object is skipped.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    status: ConnectionStatus
     verificationError: str | None = None
     verificationErrorCode: str | None = None
 

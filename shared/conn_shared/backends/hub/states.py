@@ -13,7 +13,7 @@
 The hub has no syncs, so there is no sync-outcome mapping.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from conn_shared.backends.hub.browse import SchemaColumn, SchemaTable
@@ -29,6 +29,16 @@ from conn_shared.states import (
 )
 
 __all__ = ["connection_info", "health_of", "readiness_of", "table_info"]
+from pydantic import ValidationError
+
+from conn_shared.backends.hub.models import (
+    HubConnectionView,
+)
+from conn_shared.coalesce import Reading
+from conn_shared.probes import probe_of_readiness
+from conn_shared.waiting import Probe
+
+__all__ = ["connection_info", "raw_of", "readiness_of", "readiness_probe"]
 
 
 def _raw(connection: HubConnection) -> dict[str, Any]:
@@ -38,6 +48,26 @@ def _raw(connection: HubConnection) -> dict[str, Any]:
 
 def readiness_of(connection: HubConnection) -> Readiness:
     """Map a hub connection's status onto `Readiness` (table in the module docstring)."""
+    return _readiness(connection, _raw(connection))
+
+
+def readiness_probe(reading: Reading[HubConnectionView]) -> Probe[Readiness]:
+    """The cheap readiness of a poll; `build()` adds the redacted object once."""
+    light = _readiness(reading.view, {})
+    return probe_of_readiness(light, lambda: raw_of(reading.data), age=reading.age)
+
+
+def raw_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The redacted object for `raw`: as a validated `HubConnection` dumps it when the
+    object validates, else the object as received, redacted."""
+    try:
+        return _raw(HubConnection.model_validate(data))
+    except ValidationError:
+        raw: dict[str, Any] = redact(dict(data))
+        return raw
+
+
+def _readiness(connection: HubConnection | HubConnectionView, raw: dict[str, Any]) -> Readiness:
     status = connection.status
     reason: str | None
     if status == ConnectionStatus.VERIFIED:
@@ -55,11 +85,11 @@ def readiness_of(connection: HubConnection) -> Readiness:
         connection_id=connection.id,
         state=state,
         reason=reason,
-        raw=_raw(connection),
+        raw=raw,
     )
 
 
-def _verification_failure(connection: HubConnection) -> str:
+def _verification_failure(connection: HubConnection | HubConnectionView) -> str:
     message = connection.verificationError or "verification failed"
     if connection.verificationErrorCode:
         return f"{message} [{connection.verificationErrorCode}]"

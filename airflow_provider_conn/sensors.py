@@ -23,6 +23,7 @@ fails the task at once, without retries.
 import contextlib
 import json
 import time
+from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -132,12 +133,18 @@ class _ConnSensor(ConnTaskMixin, BaseSensorOperator):
             "progress": None if progress is None else progress.model_dump(mode="json"),
         }
 
+    @abstractmethod
+    def connection_id_waited_on(self) -> str:
+        """The vendor connection this sensor waits on (rendered), for its extra link."""
+
     def execute(self, context: Any) -> Any:
         """Poke (poke or reschedule mode), or hand the whole wait to the triggerer."""
         if not self.deferrable:
             return super().execute(context)
         policy = self.policy()
         kwargs = self.trigger_kwargs(progress=WaitProgress.start(policy, time.time()))
+        # The link shows while the task waits, as a poking sensor's does.
+        self.push_url(context, self.get_backend(), self.connection_id_waited_on())
         self.defer(
             trigger=self.trigger_class(**kwargs),
             method_name="execute_complete",
@@ -148,7 +155,11 @@ class _ConnSensor(ConnTaskMixin, BaseSensorOperator):
     def execute_complete(self, context: Any, event: Any = None) -> dict[str, Any]:
         """Validate the trigger's event: the result JSON, or its error raised typed."""
         with airflow_errors():
-            return result_of(event, kind=self.kind)
+            result = result_of(event, kind=self.kind)
+        if self.start_from_trigger:
+            # Started from the trigger, the task ran nothing before: its link comes now.
+            self.push_url(context, self.get_backend(), result["connection_id"])
+        return result
 
     def _fail_if(
         self, error: type[ConnError] | None, reason: str | None, connection_id: str
@@ -184,6 +195,10 @@ class ConnectionReadySensor(_ConnSensor):
     def trigger_kwargs(self, *, progress: WaitProgress | None) -> dict[str, Any]:
         """Backend, conn id, connection id, policy and progress."""
         return {**super().trigger_kwargs(progress=progress), "connection_id": self.connection_id}
+
+    def connection_id_waited_on(self) -> str:
+        """`connection_id`."""
+        return self.connection_id
 
     def poke(self, context: Any) -> bool | PokeReturnValue:
         """Read readiness once: ready -> done; failed or paused -> fail; pending -> poke again."""
@@ -235,6 +250,11 @@ class SyncCompleteSensor(_ConnSensor):
         if handle.backend != self.backend:
             raise ValueError(f"handle: a {handle.backend} sync, but backend={self.backend!r}")
         return handle
+
+    def connection_id_waited_on(self) -> str:
+        """The handle's connection."""
+        with airflow_errors():
+            return self.sync_handle().connection_id
 
     def trigger_kwargs(self, *, progress: WaitProgress | None) -> dict[str, Any]:
         """Backend, conn id, handle, policy and progress."""

@@ -45,8 +45,17 @@ with DAG(
 
     @task
     def report(**context: Any) -> list[dict[str, Any]]:
-        """The syncs that scheduled this run (the asset events' extra: a SyncReport each)."""
+        """The syncs that scheduled this run: the SyncReport of each.
+
+        Airflow keeps a watcher's event as the asset event's extra, wrapped:
+        `{"from_trigger": true, "payload": <the SyncReport>}`.
+        """
         events = context["triggering_asset_events"]
-        return [dict(event.extra) for batch in events.values() for event in batch]
+        return [
+            dict(event.extra["payload"])
+            for batch in events.values()
+            for event in batch
+            if event.extra.get("from_trigger")
+        ]
 
     report()

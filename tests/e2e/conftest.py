@@ -22,7 +22,7 @@ from conn_shared.sim.credentials import SimCredentials
 from conn_shared.sim.pytest_plugin import conn_sim, conn_sim_server
 from tests.e2e.harness.processes import kill_all, run_id, run_leftovers
 
-__all__ = ["PLANTED", "conn_sim", "conn_sim_server"]
+__all__ = ["PLANTED", "PLANTED_SOURCE_PASSWORD", "conn_sim", "conn_sim_server"]
 
 E2E_ROOT = Path(__file__).parent
 
@@ -35,6 +35,9 @@ PLANTED = SimCredentials(
     faraday_api_key=f"e2e-planted-faraday-key-{_TAG}",
     hub_token=f"e2e-planted-hub-token-{_TAG}",
 )
+#: The source database's password: deployments keep it where users do (the Airflow
+#: connection `source_postgres`, Dagster's `SHOP_PG_PASSWORD`) and the specs render it.
+PLANTED_SOURCE_PASSWORD = f"e2e-planted-source-password-{_TAG}"
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -63,11 +66,16 @@ E2E_TEST_TIMEOUT = 900
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this folder `e2e` (before `-m` selects) and give it a longer bound."""
+    """Mark every test in this folder `e2e` (before `-m` selects) and give it a longer bound.
+
+    A module that needs more (its first test starts a deployment and runs a scenario
+    in its fixtures) sets its own `pytestmark = pytest.mark.timeout(...)`.
+    """
     for item in items:
         if E2E_ROOT in item.path.parents:
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.timeout(E2E_TEST_TIMEOUT))
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(E2E_TEST_TIMEOUT))
 
 
 @pytest.hookimpl(trylast=True)
@@ -89,5 +97,10 @@ def conn_sim_options() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def planted_secrets() -> tuple[str, ...]:
-    """The secret parts of `PLANTED`: none may appear in any log file."""
-    return (PLANTED.fivetran_api_secret, PLANTED.faraday_api_key, PLANTED.hub_token)
+    """The secret parts of `PLANTED`, and the source password: none may appear in any log file."""
+    return (
+        PLANTED.fivetran_api_secret,
+        PLANTED.faraday_api_key,
+        PLANTED.hub_token,
+        PLANTED_SOURCE_PASSWORD,
+    )

@@ -33,6 +33,20 @@ def test_ids_and_timestamps_are_ignored_and_listed() -> None:
     assert left["sync_id"] == IGNORED
 
 
+def test_known_ids_are_named_wherever_they_occur() -> None:
+    deferred = {"id": "brisk_owl", "url": "https://ui/connectors/brisk_owl/status", "n": 1}
+    direct = {"id": "calm_fox_12", "url": "https://ui/connectors/calm_fox_12/status", "n": 1}
+
+    left, ignored = comparable(deferred, ids={"brisk_owl": "fivetran"})
+    right, _ = comparable(direct, ids={"calm_fox_12": "fivetran", "calm_fox": "other"})
+
+    named = {"id": "<fivetran>", "url": "https://ui/connectors/<fivetran>/status", "n": 1}
+    assert left == right == named
+    assert ignored == ["$.id", "$.url"]
+    with pytest.raises(ValueError, match="an empty id"):
+        comparable(deferred, ids={"": "nothing"})
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

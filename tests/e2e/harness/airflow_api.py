@@ -4,6 +4,10 @@ Authentication is the simple auth manager's: `POST /auth/token` with a user name
 password gives a JWT that every other call sends as a bearer token (fetched again
 once on a 401, since tokens expire). Every method names the endpoint it calls.
 
+On a busy machine the API server (one worker, SQLite shared with the scheduler) can
+take longer than the timeout to answer: a GET that times out or loses its connection
+is sent again (`GET_ATTEMPTS` in all); other methods are sent once.
+
 `RunWatch` polls a DAG run and keeps each task instance's sequence of states, so a
 test can ask whether a task was seen `deferred` on its way to `success`.
 """
@@ -23,6 +27,7 @@ __all__ = [
     "AirflowApiError",
     "RunWatch",
     "TaskKey",
+    "wait_for_all",
 ]
 
 #: DAG run states after which nothing changes by itself.
@@ -30,6 +35,9 @@ FINISHED_RUN_STATES = frozenset({"success", "failed"})
 
 #: (task_id, map_index): map_index is -1 for a task that is not mapped.
 TaskKey = tuple[str, int]
+
+#: Attempts of a GET whose answer timed out or whose connection failed (reads only).
+GET_ATTEMPTS = 3
 
 
 class AirflowApiError(RuntimeError):
@@ -49,7 +57,7 @@ class AirflowApi:
     """
 
     def __init__(
-        self, base_url: str, *, username: str, password: str, timeout: float = 30.0
+        self, base_url: str, *, username: str, password: str, timeout: float = 60.0
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._username = username
@@ -94,9 +102,31 @@ class AirflowApi:
         json: Any = None,
         expect: Iterable[int] = (200,),
     ) -> httpx.Response:
-        """Send an authenticated request; `AirflowApiError` unless its status is in `expect`."""
+        """Send an authenticated request; `AirflowApiError` unless its status is in `expect`.
+
+        A GET whose answer times out or whose connection fails is sent again, up to
+        `GET_ATTEMPTS` times in all (the last failure propagates).
+        """
         if self._token is None:
             self.token()
+        attempts = GET_ATTEMPTS if method == "GET" else 1
+        for attempt in range(attempts):
+            try:
+                response = self._send(method, path, params=params, json=json)
+            except httpx.TransportError:
+                if attempt + 1 == attempts:
+                    raise
+                continue
+            break
+        if response.status_code not in set(expect):
+            raise AirflowApiError(
+                f"{method} {path} answered {response.status_code}: {response.text[:500]}"
+            )
+        return response
+
+    def _send(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any
+    ) -> httpx.Response:
         for attempt in range(2):
             response = self._client.request(
                 method,
@@ -106,13 +136,9 @@ class AirflowApi:
                 headers={"Authorization": f"Bearer {self._token}"},
             )
             if response.status_code == 401 and attempt == 0:
-                self.token()
+                self.token()  # expired: log in again, once
                 continue
             break
-        if response.status_code not in set(expect):
-            raise AirflowApiError(
-                f"{method} {path} answered {response.status_code}: {response.text[:500]}"
-            )
         return response
 
     def get(self, path: str, **params: Any) -> Any:
@@ -311,6 +337,31 @@ class AirflowApi:
         """`GET /api/v2/assets` with filters such as `uri_pattern`."""
         return self._paged("/api/v2/assets", "assets", **filters)
 
+    def asset_state_store(self, asset_id: int) -> dict[str, Any]:
+        """`GET /api/v2/assets/{asset_id}/state-store`: the asset's state store as key -> value.
+
+        Event triggers of asset watchers keep their state here (Airflow 3.3+).
+        """
+        rows = self._paged(f"/api/v2/assets/{asset_id}/state-store", "asset_state_store")
+        return {row["key"]: row["value"] for row in rows}
+
+    def event_logs(self, **filters: Any) -> list[dict[str, Any]]:
+        """`GET /api/v2/eventLogs` (the audit log), oldest first, with filters such as
+        `dag_id`, `run_id`, `task_id` or `event`.
+
+        Every state a worker reports through the Execution API is recorded here,
+        `deferred` included, so a deferral shows even when it lasted less than a poll.
+        """
+        return self._paged("/api/v2/eventLogs", "event_logs", order_by="event_log_id", **filters)
+
+    def deferrals(self, dag_id: str, run_id: str) -> set[TaskKey]:
+        """Task instances of a run that a worker reported `deferred` (from the audit log).
+
+        A task the scheduler defers itself (`start_from_trigger`) writes no such entry.
+        """
+        entries = self.event_logs(dag_id=dag_id, run_id=run_id, event="deferred")
+        return {(e["task_id"], -1 if e["map_index"] is None else e["map_index"]) for e in entries}
+
     def watch(self, dag_id: str, run_id: str) -> "RunWatch":
         """A `RunWatch` over one run."""
         return RunWatch(self, dag_id, run_id)
@@ -391,3 +442,29 @@ class RunWatch:
             f"{task}[{index}]" if index >= 0 else task: states
             for (task, index), states in sorted(self.history.items())
         }
+
+
+def wait_for_all(
+    watches: Iterable[RunWatch], *, timeout: float = 600.0, poll: float = 0.5
+) -> dict[str, dict[str, Any]]:
+    """Poll several runs in turn until every one has finished; `dag_id` -> its run.
+
+    Polling them together keeps each watch's history as fine as one run's would be.
+    Raises `TimeoutError` after `timeout` seconds naming the runs still going.
+    """
+    pending = list(watches)
+    done: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + timeout
+    while pending:
+        for watch in list(pending):
+            run = watch.poll()
+            if run["state"] in FINISHED_RUN_STATES:
+                done[watch.dag_id] = run
+                pending.remove(watch)
+        if not pending:
+            return done
+        if time.monotonic() > deadline:
+            going = {w.dag_id: w.summary() for w in pending}
+            raise TimeoutError(f"runs still going after {timeout} s: {going}")
+        time.sleep(poll)
+    return done

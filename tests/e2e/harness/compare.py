@@ -3,11 +3,12 @@
 Phase-2 scenarios compare the XCom of a deferred run with that of a non-deferred run:
 `comparable(value)` replaces ids and timestamps with a placeholder and lists the
 JSON paths it replaced, so a test can both assert equality and say exactly what the
-comparison ignored.
+comparison ignored. Ids a test knows (a vendor's generated connection id, which also
+shows inside URLs) are given as `ids`: each occurrence becomes the id's stable name.
 """
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 __all__ = ["IGNORED", "ISO_TIMESTAMP", "UUID", "comparable", "differences"]
@@ -25,13 +26,27 @@ def comparable(
     *,
     ignore_keys: Collection[str] = (),
     ignore_values: Sequence[re.Pattern[str]] = (ISO_TIMESTAMP, UUID),
+    ids: Mapping[str, str] | None = None,
 ) -> tuple[Any, list[str]]:
     """`value` with ignored parts replaced by `IGNORED`, and the paths replaced (`$.a[0].b`).
 
     A dict entry is ignored when its key is in `ignore_keys` (e.g. a sync id), and any
     string that matches one of `ignore_values` (timestamps and UUIDs by default).
+    `ids` maps known ids to names: each occurrence of an id in a string, whole or
+    inside it, becomes `<name>` (longest ids first), and its path is listed too.
     """
     ignored: list[str] = []
+    known = sorted((ids or {}).items(), key=lambda item: -len(item[0]))
+    if any(not id_ for id_, _ in known):
+        raise ValueError("ids: an empty id would match every string")
+
+    def named(text: str, path: str) -> str:
+        renamed = text
+        for id_, name in known:
+            renamed = renamed.replace(id_, f"<{name}>")
+        if renamed != text:
+            ignored.append(path)
+        return renamed
 
     def walk(node: Any, path: str) -> Any:
         if isinstance(node, dict):
@@ -46,9 +61,11 @@ def comparable(
             return out
         if isinstance(node, list):
             return [walk(item, f"{path}[{i}]") for i, item in enumerate(node)]
-        if isinstance(node, str) and any(p.match(node) for p in ignore_values):
-            ignored.append(path)
-            return IGNORED
+        if isinstance(node, str):
+            node = named(node, path)
+            if any(p.match(node) for p in ignore_values):
+                ignored.append(path)
+                return IGNORED
         return node
 
     return walk(value, "$"), ignored

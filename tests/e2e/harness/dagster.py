@@ -10,11 +10,14 @@ launches runs as subprocesses; no webserver is needed.
 
 The test reads the same instance through `DagsterInstance.from_config(home)`:
 heartbeats, sensor ticks, runs, materializations and asset check executions.
+`launch(job)` asks for a run the way a user does without a webserver, with
+`dagster job launch`: the run is queued in the instance and the daemon launches it.
 `stop()` sends SIGTERM to the daemon and kills anything it left (see `processes`).
 """
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +203,44 @@ class DagsterDaemon(Deployment):
 
         filters = dg.RunsFilter(job_name=job_name) if job_name else None
         return list(self.instance.get_runs(filters=filters))
+
+    def launch(
+        self, job_name: str, *, op_selection: Sequence[str] = (), timeout: float = 300.0
+    ) -> str:
+        """Queue a run of `job_name` with `dagster job launch`; its run id.
+
+        `op_selection` limits the run to those ops (for an asset job, e.g. only its
+        asset check ops). The command loads the definitions file and submits the run
+        to the instance's queue; the daemon launches it (`wait_for_run`). Raises
+        `RuntimeError` with the command's log tail if it fails or outlives `timeout` s.
+        """
+        run_id = str(uuid.uuid4())
+        argv = [
+            self.command("dagster"),
+            "job",
+            "launch",
+            "-f",
+            str(self.settings.defs_file),
+            "-a",
+            self.settings.attribute,
+            "-j",
+            job_name,
+            "--run-id",
+            run_id,
+        ]
+        if op_selection:
+            argv += ["-o", ",".join(op_selection)]
+        self.processes.run(f"launch-{job_name}-{run_id[:8]}", argv, timeout=timeout, cwd=self.home)
+        return run_id
+
+    def wait_for_run(self, run_id: str, *, timeout: float = 300.0) -> "dg.DagsterRun":
+        """Wait until the run has finished (success, failure or canceled); the run."""
+
+        def probe() -> "dg.DagsterRun | None":
+            run = self.instance.get_run_by_id(run_id)
+            return run if run is not None and run.is_finished else None
+
+        return _wait(f"run {run_id} to finish", probe, timeout)
 
     def wait_for_runs(
         self,

@@ -233,6 +233,13 @@ def config_refused_clearly(given_: dict[str, Any], name: str, field: str, value:
         config = run.nest(config)
     try:
         _invoke(given_, run, op, config)
+    except dg.Failure as error:
+        if "error_type" in (error.metadata or {}) and field not in (error.description or ""):
+            # A value of the right form that the vendor refused (a service name that
+            # conflicts with an earlier example's connection): typed, and no secret.
+            assert_refused_clearly(_text_of(error), "", allowed=ALLOWED, secrets=SECRETS)
+        else:
+            _check(_text_of(error), field, value)
     except Exception as error:  # the property is about which errors
         _check(_text_of(error), field, value)
 

@@ -17,8 +17,11 @@ empty vendor accounts. The environment is restored afterwards, so the demo can
 run inside another process (the test suite does).
 """
 
+import atexit
 import contextlib
+import functools
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -135,16 +138,29 @@ def framework_output(log_path: Path) -> Iterator[IO[str]]:
         log.close()
 
 
-def _homes(folder: Path) -> dict[str, str]:
-    """Airflow's and Dagster's homes in `folder`, for a framework not imported yet.
+@functools.cache
+def _homes_folder() -> Path:
+    """One folder for the frameworks' homes, kept until the process ends.
+
+    A framework reads its home once, when first imported, and keeps it: a home
+    deleted with the session that made it would break the next session in the
+    same process ("unable to open database file").
+    """
+    folder = Path(tempfile.mkdtemp(prefix="conn-demo-homes-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _homes() -> dict[str, str]:
+    """Airflow's and Dagster's homes, for a framework not imported yet.
 
     Both read their home when first imported; in a process that already loaded
     one (the test suite), its configuration stays as it is.
     """
     env: dict[str, str] = {}
     if "airflow" not in sys.modules:
-        home = folder / "airflow"
-        home.mkdir()
+        home = _homes_folder() / "airflow"
+        home.mkdir(exist_ok=True)
         env.update(
             {
                 "AIRFLOW_HOME": str(home),
@@ -153,8 +169,8 @@ def _homes(folder: Path) -> dict[str, str]:
             }
         )
     if "dagster" not in sys.modules:
-        home = folder / "dagster"
-        home.mkdir()
+        home = _homes_folder() / "dagster"
+        home.mkdir(exist_ok=True)
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         env["DAGSTER_HOME"] = str(home)
     return env
@@ -194,8 +210,7 @@ def demo_session(
         raise ValueError(f"unknown orchestrators {unknown}; choose from {', '.join(ORCHESTRATORS)}")
     examples = examples_folder()
     with contextlib.ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conn-demo-")))
-        stack.enter_context(patched_environ(_homes(folder)))
+        stack.enter_context(patched_environ(_homes()))
         server = stack.enter_context(
             SimServer(names=options.backends, clock=SimClock(speed=options.clock_speed))
         )

@@ -6,9 +6,8 @@ import pytest
 
 from conn_shared.sim.clock import SimClock
 from conn_shared.sim.pytest_plugin import conn_sim, conn_sim_server
-from tests.support.frameworks import frameworks_in_test_homes
 
-__all__ = ["conn_sim", "conn_sim_server", "frameworks_in_test_homes"]
+__all__ = ["conn_sim", "conn_sim_server"]
 
 
 @pytest.fixture(scope="session")
